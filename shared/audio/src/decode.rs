@@ -1,0 +1,286 @@
+//! Streaming decode of every common format through symphonia.
+//!
+//! Exists so that the rest of the crate never sees a container or codec:
+//! it receives interleaved `f32` blocks (one decoded packet at a time, so a
+//! one-hour file is never held whole) through a [`PcmSink`].
+//!
+//! Robustness policy: the container is *sniffed* (the extension is only a
+//! hint); a corrupt packet is skipped with a `tracing` warning; a stream that
+//! breaks off mid-way (truncated file) ends the decode with a warning and
+//! keeps what was decoded; a file with no decodable audio is a clear
+//! [`AudioError`]. Every loop is bounded by the bytes of the input and by a
+//! cap on consecutive decode errors, so malformed input cannot hang it.
+//!
+//! symphonia is pinned to 0.5: there `next_packet` reports the end of the
+//! stream as an `UnexpectedEof` I/O error (0.6 returns `Ok(None)`).
+
+use std::io::ErrorKind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+use crate::error::AudioError;
+
+/// After this many corrupt packets in a row the stream is considered broken.
+const MAX_CONSECUTIVE_ERRORS: u32 = 64;
+/// ebur128's limit, and far above any real file.
+pub(crate) const MAX_CHANNELS: usize = 64;
+
+/// Receives decoded PCM.
+pub(crate) trait PcmSink {
+    /// Called once, before the first block, with the stream's format.
+    fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), AudioError>;
+    /// One block of interleaved samples (`frames * channels` values).
+    fn push(&mut self, interleaved: &[f32]);
+}
+
+/// What a decode pass saw (returned by [`crate::decode_only_path`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodeStats {
+    /// Sample rate of the decoded stream, Hz.
+    pub sample_rate: u32,
+    /// Channel count of the decoded stream.
+    pub channels: u16,
+    /// Decoded sample frames (per channel).
+    pub frames: u64,
+    /// `frames / sample_rate`, seconds.
+    pub duration_s: f64,
+    /// Packets read from the container for the audio track.
+    pub packets: u64,
+    /// Packets that failed to decode and were skipped.
+    pub skipped_packets: u64,
+    /// True when the stream ended early (truncated or broken container).
+    pub truncated: bool,
+    /// Short codec name, e.g. `"mp3"`, `"flac"`, `"pcm_s16le"`.
+    pub codec: String,
+}
+
+fn codec_name(codec: symphonia::core::codecs::CodecType) -> String {
+    symphonia::default::get_codecs()
+        .get_codec(codec)
+        .map(|d| d.short_name.to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn io_or(e: SymError, what: &str) -> AudioError {
+    match e {
+        SymError::Unsupported(r) => AudioError::Unsupported {
+            reason: format!("{what}: {r}"),
+            source: None,
+        },
+        other => AudioError::Unsupported {
+            reason: what.to_string(),
+            source: Some(other),
+        },
+    }
+}
+
+/// Decode `source` completely, pushing PCM into `sink`.
+pub(crate) fn decode_source(
+    source: Box<dyn MediaSource>,
+    extension_hint: Option<&str>,
+    sink: &mut dyn PcmSink,
+) -> Result<DecodeStats, AudioError> {
+    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = extension_hint {
+        let ext = ext.trim_start_matches('.');
+        if !ext.is_empty() {
+            hint.with_extension(&ext.to_ascii_lowercase());
+        }
+    }
+    let fmt_opts = FormatOptions {
+        enable_gapless: true,
+        ..FormatOptions::default()
+    };
+    let probed = catch_unwind(AssertUnwindSafe(|| {
+        symphonia::default::get_probe().format(&hint, mss, &fmt_opts, &MetadataOptions::default())
+    }))
+    .map_err(|_| AudioError::Unsupported {
+        reason: "container probe failed (malformed header)".into(),
+        source: None,
+    })?
+    .map_err(|e| io_or(e, "no supported container or codec found"))?;
+    let mut format = probed.format;
+
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| AudioError::NoAudio {
+            reason: "the container has no audio track".into(),
+        })?;
+    let track_id = track.id;
+    let codec = codec_name(track.codec_params.codec);
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| io_or(e, "unsupported codec"))?;
+
+    let mut stats = DecodeStats {
+        sample_rate: 0,
+        channels: 0,
+        frames: 0,
+        duration_s: 0.0,
+        packets: 0,
+        skipped_packets: 0,
+        truncated: false,
+        codec,
+    };
+    let mut started: Option<(u32, usize)> = None;
+    let mut sbuf: Option<SampleBuffer<f32>> = None;
+    let mut sbuf_channels = 0usize;
+    let mut consecutive_errors = 0u32;
+    let mut warned_spec_change = false;
+    let mut last_error: Option<SymError> = None;
+
+    loop {
+        let next = catch_unwind(AssertUnwindSafe(|| format.next_packet()));
+        let packet = match next {
+            Ok(Ok(p)) => p,
+            Ok(Err(SymError::IoError(e))) if e.kind() == ErrorKind::UnexpectedEof => break,
+            Ok(Err(SymError::ResetRequired)) => {
+                tracing::warn!(packet = stats.packets, "stream requires a decoder reset (chained stream); stopping there");
+                stats.truncated = true;
+                break;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(packet = stats.packets, error = %e, "container error; treating the stream as truncated");
+                stats.truncated = true;
+                last_error = Some(e);
+                break;
+            }
+            Err(_) => {
+                tracing::warn!(packet = stats.packets, "container reader failed on malformed data; stopping");
+                stats.truncated = true;
+                break;
+            }
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        stats.packets += 1;
+        let decoded = catch_unwind(AssertUnwindSafe(|| match decoder.decode(&packet) {
+            Ok(buf) => {
+                let spec = *buf.spec();
+                let frames = buf.frames();
+                if frames == 0 {
+                    return Ok(None);
+                }
+                let ch = spec.channels.count();
+                let need = buf.capacity().max(frames);
+                let fits = sbuf_channels == ch && sbuf.as_ref().is_some_and(|s| s.capacity() >= need * ch);
+                if !fits {
+                    sbuf = Some(SampleBuffer::<f32>::new(need as u64, spec));
+                    sbuf_channels = ch;
+                }
+                if let Some(s) = sbuf.as_mut() {
+                    s.copy_interleaved_ref(buf);
+                }
+                Ok(Some((spec.rate, spec.channels.count(), frames)))
+            }
+            Err(e) => Err(e),
+        }));
+        match decoded {
+            Ok(Ok(Some((rate, channels, frames)))) => {
+                consecutive_errors = 0;
+                match started {
+                    None => {
+                        if rate == 0 || channels == 0 {
+                            return Err(AudioError::Undecodable {
+                                reason: format!("invalid stream format: {rate} Hz, {channels} channels"),
+                                source: None,
+                            });
+                        }
+                        if channels > MAX_CHANNELS {
+                            return Err(AudioError::Unsupported {
+                                reason: format!("{channels} channels (at most {MAX_CHANNELS})"),
+                                source: None,
+                            });
+                        }
+                        sink.start(rate, channels)?;
+                        started = Some((rate, channels));
+                        stats.sample_rate = rate;
+                        stats.channels = channels as u16;
+                    }
+                    Some((r0, c0)) if r0 != rate || c0 != channels => {
+                        if !warned_spec_change {
+                            tracing::warn!(
+                                packet = stats.packets,
+                                rate,
+                                channels,
+                                "stream format changed mid-stream; skipping packets in the new format"
+                            );
+                            warned_spec_change = true;
+                        }
+                        stats.skipped_packets += 1;
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                if let Some(s) = sbuf.as_ref() {
+                    let n = (frames * channels).min(s.samples().len());
+                    sink.push(&s.samples()[..n]);
+                    stats.frames += (n / channels) as u64;
+                }
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => {
+                stats.skipped_packets += 1;
+                consecutive_errors += 1;
+                tracing::warn!(packet = stats.packets, error = %e, "skipping corrupt packet");
+                let fatal = !matches!(e, SymError::DecodeError(_) | SymError::IoError(_));
+                last_error = Some(e);
+                if fatal || consecutive_errors > MAX_CONSECUTIVE_ERRORS {
+                    stats.truncated = true;
+                    break;
+                }
+            }
+            Err(_) => {
+                stats.skipped_packets += 1;
+                consecutive_errors += 1;
+                tracing::warn!(packet = stats.packets, "decoder failed on malformed packet; skipping");
+                if consecutive_errors > MAX_CONSECUTIVE_ERRORS {
+                    stats.truncated = true;
+                    break;
+                }
+            }
+        }
+    }
+    if stats.frames == 0 {
+        return Err(match last_error {
+            Some(e) => AudioError::Undecodable {
+                reason: "no packet of the audio track could be decoded".into(),
+                source: Some(e),
+            },
+            None => AudioError::NoAudio {
+                reason: "the audio track decodes to no samples".into(),
+            },
+        });
+    }
+    stats.duration_s = stats.frames as f64 / f64::from(stats.sample_rate.max(1));
+    Ok(stats)
+}
+
+/// A sink that discards everything (decode-only timing).
+pub(crate) struct NullSink {
+    pub(crate) checksum: f64,
+}
+
+impl PcmSink for NullSink {
+    fn start(&mut self, _sample_rate: u32, _channels: usize) -> Result<(), AudioError> {
+        Ok(())
+    }
+    fn push(&mut self, interleaved: &[f32]) {
+        // touch the data so the decode cannot be optimised away
+        if let Some(x) = interleaved.first() {
+            self.checksum += f64::from(*x);
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The streaming front end: one pass over the decoded PCM.
+//!
+//! Exists to do everything that needs samples in a single pass, so that the
+//! decoder is the only per-sample cost of note: EBU R128 loudness (full
+//! rate, all channels, the `ebur128` crate), RMS and sample peak, the energy
+//! curve and full-band spectral shape (mono downmix at the file's rate), and
+//! the downmix resampled with `rubato` to [`ANALYSIS_SR`] for the
+//! [`FeatureExtractor`]. Memory is bounded: only fixed-size buffers plus
+//! the compact per-frame features are kept.
+
+use std::sync::Arc;
+
+use ebur128::{EbuR128, Mode as EbuMode};
+use realfft::{RealFftPlanner, RealToComplex};
+use rubato::{FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, WindowFunction};
+use rustfft::num_complex::Complex;
+
+use crate::decode::PcmSink;
+use crate::error::AudioError;
+use crate::features::{ANALYSIS_SR, FeatureExtractor};
+use crate::types::AnalysisOptions;
+
+const RS_CHUNK: usize = 2048;
+
+enum Rs {
+    None,
+    Fft(Box<FftFixedIn<f32>>),
+    Sinc(Box<SincFixedIn<f32>>),
+}
+
+impl Rs {
+    fn input_frames_next(&self) -> usize {
+        match self {
+            Rs::None => RS_CHUNK,
+            Rs::Fft(r) => r.input_frames_next(),
+            Rs::Sinc(r) => r.input_frames_next(),
+        }
+    }
+    fn output_delay(&self) -> usize {
+        match self {
+            Rs::None => 0,
+            Rs::Fft(r) => r.output_delay(),
+            Rs::Sinc(r) => r.output_delay(),
+        }
+    }
+    fn process(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>], partial: bool) -> Result<usize, rubato::ResampleError> {
+        let res = match self {
+            Rs::None => return Ok(0),
+            Rs::Fft(r) => {
+                if partial {
+                    r.process_partial_into_buffer(Some(input), out, None)
+                } else {
+                    r.process_into_buffer(input, out, None)
+                }
+            }
+            Rs::Sinc(r) => {
+                if partial {
+                    r.process_partial_into_buffer(Some(input), out, None)
+                } else {
+                    r.process_into_buffer(input, out, None)
+                }
+            }
+        };
+        res.map(|(_, w)| w)
+    }
+}
+
+/// Full-band spectral shape from sparse frames at the file's rate.
+struct Spectral {
+    n: usize,
+    hop: usize,
+    fft: Arc<dyn RealToComplex<f32>>,
+    win: Vec<f32>,
+    buf: Vec<f32>,
+    inp: Vec<f32>,
+    spec: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    since: usize,
+    sr: f32,
+    sum_centroid: f64,
+    sum_rolloff: f64,
+    sum_flatness: f64,
+    count: u64,
+}
+
+impl Spectral {
+    fn new(sr: u32) -> Self {
+        let n = ((f64::from(sr) * 0.046) as usize).next_power_of_two().clamp(256, 8192);
+        let hop = (f64::from(sr) * 0.25) as usize;
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(n);
+        let inp = fft.make_input_vec();
+        let spec = fft.make_output_vec();
+        let scratch = fft.make_scratch_vec();
+        let win = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+            .collect();
+        Spectral {
+            n,
+            hop: hop.max(n),
+            fft,
+            win,
+            buf: Vec::with_capacity(n),
+            inp,
+            spec,
+            scratch,
+            since: 0,
+            sr: sr as f32,
+            sum_centroid: 0.0,
+            sum_rolloff: 0.0,
+            sum_flatness: 0.0,
+            count: 0,
+        }
+    }
+
+    fn push(&mut self, x: f32) {
+        // collect n samples at the start of every hop
+        if self.since < self.n {
+            self.buf.push(x);
+            if self.buf.len() == self.n {
+                self.frame();
+                self.buf.clear();
+            }
+        }
+        self.since += 1;
+        if self.since >= self.hop {
+            self.since = 0;
+        }
+    }
+
+    fn frame(&mut self) {
+        let energy: f32 = self.buf.iter().map(|v| v * v).sum::<f32>() / self.n as f32;
+        if energy < 1e-6 {
+            return; // below -60 dBFS: silence says nothing about spectral shape
+        }
+        for (o, (&x, &w)) in self.inp.iter_mut().zip(self.buf.iter().zip(self.win.iter())) {
+            *o = x * w;
+        }
+        if self
+            .fft
+            .process_with_scratch(&mut self.inp, &mut self.spec, &mut self.scratch)
+            .is_err()
+        {
+            return;
+        }
+        let bin_hz = f64::from(self.sr) / self.n as f64;
+        let (mut tot, mut wsum, mut logsum) = (0f64, 0f64, 0f64);
+        let m = self.spec.len() - 1;
+        for (k, c) in self.spec.iter().enumerate().skip(1) {
+            let p = f64::from(c.norm_sqr());
+            tot += p;
+            wsum += p * k as f64 * bin_hz;
+            logsum += (p + 1e-12).ln();
+        }
+        if tot <= 0.0 {
+            return;
+        }
+        let mut acc = 0.0;
+        let mut roll = 0.0;
+        for (k, c) in self.spec.iter().enumerate().skip(1) {
+            acc += f64::from(c.norm_sqr());
+            if acc >= 0.85 * tot {
+                roll = k as f64 * bin_hz;
+                break;
+            }
+        }
+        let geo = (logsum / m as f64).exp();
+        let arith = tot / m as f64;
+        self.sum_centroid += wsum / tot;
+        self.sum_rolloff += roll;
+        self.sum_flatness += (geo / arith).clamp(0.0, 1.0);
+        self.count += 1;
+    }
+}
+
+/// Results of the streaming pass that are not frame features.
+pub struct StreamSummary {
+    pub sample_rate: u32,
+    pub channels: usize,
+    pub frames: u64,
+    pub sum_sq: f64,
+    pub peak: f32,
+    pub integrated_lufs: Option<f64>,
+    pub range_lu: Option<f64>,
+    pub true_peak: Option<f64>,
+    pub energy_curve: Vec<f32>,
+    pub energy_hop_s: f64,
+    pub centroid_hz: Option<f64>,
+    pub rolloff_hz: Option<f64>,
+    pub flatness: Option<f64>,
+}
+
+/// The [`PcmSink`] that runs the whole front end.
+pub struct Pipeline {
+    opts: AnalysisOptions,
+    sr: u32,
+    channels: usize,
+    frames: u64,
+    sum_sq: f64,
+    peak: f32,
+    ebu: Option<EbuR128>,
+    ebu_failed: bool,
+    spectral: Option<Spectral>,
+    energy_hop: usize,
+    energy_acc: f64,
+    energy_n: usize,
+    energy_curve: Vec<f32>,
+    rs: Rs,
+    rs_in: Vec<Vec<f32>>,
+    rs_out: Vec<Vec<f32>>,
+    rs_skip: usize,
+    mono: Vec<f32>,
+    /// The analysis-rate features.
+    pub features: FeatureExtractor,
+    error: Option<AudioError>,
+}
+
+impl Pipeline {
+    /// A pipeline; the format is set by [`PcmSink::start`].
+    pub fn new(opts: &AnalysisOptions) -> Self {
+        Pipeline {
+            opts: opts.clone(),
+            sr: 0,
+            channels: 0,
+            frames: 0,
+            sum_sq: 0.0,
+            peak: 0.0,
+            ebu: None,
+            ebu_failed: false,
+            spectral: None,
+            energy_hop: 1,
+            energy_acc: 0.0,
+            energy_n: 0,
+            energy_curve: Vec::new(),
+            rs: Rs::None,
+            rs_in: vec![Vec::new()],
+            rs_out: vec![Vec::new()],
+            rs_skip: 0,
+            mono: Vec::new(),
+            features: FeatureExtractor::new(),
+            error: None,
+        }
+    }
+
+    fn feed_resampler(&mut self, partial: bool) {
+        loop {
+            let need = self.rs.input_frames_next();
+            let have = self.rs_in[0].len();
+            if have == 0 || (!partial && have < need) {
+                return;
+            }
+            let take = have.min(need);
+            let chunk: Vec<Vec<f32>> = if take == have {
+                vec![std::mem::take(&mut self.rs_in[0])]
+            } else {
+                let rest = self.rs_in[0].split_off(take);
+                vec![std::mem::replace(&mut self.rs_in[0], rest)]
+            };
+            let is_partial = take < need;
+            match self.rs.process(&chunk, &mut self.rs_out, is_partial) {
+                Ok(w) => {
+                    let out = &self.rs_out[0][..w.min(self.rs_out[0].len())];
+                    let skip = self.rs_skip.min(out.len());
+                    self.rs_skip -= skip;
+                    self.features.push(&out[skip..]);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "resampler error; dropping a block");
+                }
+            }
+            if is_partial {
+                return;
+            }
+        }
+    }
+
+    /// Flush everything and summarise.
+    pub fn finish(mut self) -> Result<(StreamSummary, FeatureExtractor), AudioError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if !matches!(self.rs, Rs::None) {
+            self.feed_resampler(true);
+            // push the resampler's delay out with silence
+            let delay = self.rs.output_delay() + RS_CHUNK;
+            let mut pushed = 0;
+            while pushed < delay * 4 && pushed < 1 << 20 {
+                let need = self.rs.input_frames_next();
+                self.rs_in[0].resize(need, 0.0);
+                pushed += need;
+                self.feed_resampler(false);
+                if self.features.samples() as f64
+                    >= self.frames as f64 * f64::from(ANALYSIS_SR) / f64::from(self.sr.max(1))
+                {
+                    break;
+                }
+            }
+        } else if !self.rs_in[0].is_empty() {
+            let rest = std::mem::take(&mut self.rs_in[0]);
+            self.features.push(&rest);
+        }
+        self.features.finish();
+        if self.energy_n > 0 && self.energy_n * 4 >= self.energy_hop {
+            let rms = (self.energy_acc / self.energy_n as f64).sqrt();
+            self.energy_curve.push(db_floor(rms));
+        }
+        let (mut il, mut lra, mut tp) = (None, None, None);
+        if let Some(ebu) = self.ebu.as_ref() {
+            il = ebu.loudness_global().ok().filter(|v| v.is_finite());
+            lra = ebu.loudness_range().ok().filter(|v| v.is_finite() && il.is_some());
+            if self.opts.true_peak {
+                let mut best: Option<f64> = None;
+                for c in 0..self.channels {
+                    if let Ok(p) = ebu.true_peak(c as u32) {
+                        if p.is_finite() && p > 0.0 {
+                            best = Some(best.map_or(p, |b: f64| b.max(p)));
+                        }
+                    }
+                }
+                tp = best.map(|p| 20.0 * p.log10());
+            }
+        }
+        let (mut cen, mut rol, mut fla) = (None, None, None);
+        if let Some(s) = self.spectral.as_ref() {
+            if s.count > 0 {
+                let n = s.count as f64;
+                cen = Some(s.sum_centroid / n);
+                rol = Some(s.sum_rolloff / n);
+                fla = Some(s.sum_flatness / n);
+            }
+        }
+        let summary = StreamSummary {
+            sample_rate: self.sr,
+            channels: self.channels,
+            frames: self.frames,
+            sum_sq: self.sum_sq,
+            peak: self.peak,
+            integrated_lufs: il,
+            range_lu: lra,
+            true_peak: tp,
+            energy_curve: self.energy_curve,
+            energy_hop_s: self.energy_hop as f64 / f64::from(self.sr.max(1)),
+            centroid_hz: cen,
+            rolloff_hz: rol,
+            flatness: fla,
+        };
+        Ok((summary, self.features))
+    }
+}
+
+fn db_floor(rms: f64) -> f32 {
+    if rms > 1e-5 { (20.0 * rms.log10()) as f32 } else { -100.0 }
+}
+
+impl PcmSink for Pipeline {
+    fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), AudioError> {
+        self.sr = sample_rate;
+        self.channels = channels;
+        let mut mode = EbuMode::I | EbuMode::LRA;
+        if self.opts.true_peak {
+            mode |= EbuMode::TRUE_PEAK;
+        }
+        match EbuR128::new(channels as u32, sample_rate, mode) {
+            Ok(e) => self.ebu = Some(e),
+            Err(e) => {
+                tracing::warn!(error = ?e, sample_rate, channels, "loudness meter unavailable for this format");
+            }
+        }
+        self.spectral = Some(Spectral::new(sample_rate));
+        self.energy_hop = ((self.opts.energy_hop_s.clamp(0.01, 60.0)) * f64::from(sample_rate)).max(1.0) as usize;
+        self.rs = if sample_rate == ANALYSIS_SR {
+            Rs::None
+        } else {
+            let (a, b) = (sample_rate as usize, ANALYSIS_SR as usize);
+            let g = gcd(a, b);
+            if a / g <= 8192 && b / g <= 8192 {
+                let r = FftFixedIn::<f32>::new(a, b, RS_CHUNK, 2, 1).map_err(|e| AudioError::Internal(e.to_string()))?;
+                Rs::Fft(Box::new(r))
+            } else {
+                let params = SincInterpolationParameters {
+                    sinc_len: 64,
+                    f_cutoff: 0.92,
+                    interpolation: rubato::SincInterpolationType::Linear,
+                    oversampling_factor: 64,
+                    window: WindowFunction::BlackmanHarris2,
+                };
+                let r = SincFixedIn::<f32>::new(b as f64 / a as f64, 1.0, params, RS_CHUNK, 1)
+                    .map_err(|e| AudioError::Internal(e.to_string()))?;
+                Rs::Sinc(Box::new(r))
+            }
+        };
+        self.rs_skip = self.rs.output_delay();
+        self.rs_out = vec![vec![0.0; RS_CHUNK * 16 + 8192]];
+        self.rs_in = vec![Vec::with_capacity(RS_CHUNK * 8)];
+        Ok(())
+    }
+
+    fn push(&mut self, x: &[f32]) {
+        let ch = self.channels.max(1);
+        if let Some(ebu) = self.ebu.as_mut() {
+            if !self.ebu_failed {
+                if let Err(e) = ebu.add_frames_f32(x) {
+                    tracing::warn!(error = ?e, "loudness meter rejected a block; loudness disabled");
+                    self.ebu_failed = true;
+                }
+            }
+        }
+        let n = x.len() / ch;
+        self.mono.clear();
+        self.mono.reserve(n);
+        let inv = 1.0 / ch as f32;
+        let mut ss = 0f64;
+        let mut pk = self.peak;
+        for fr in x.chunks_exact(ch) {
+            let mut m = 0f32;
+            for &v in fr {
+                let v = if v.is_finite() { v } else { 0.0 };
+                ss += f64::from(v * v);
+                pk = pk.max(v.abs());
+                m += v;
+            }
+            self.mono.push(m * inv);
+        }
+        self.sum_sq += ss;
+        self.peak = pk;
+        self.frames += n as u64;
+        for i in 0..self.mono.len() {
+            let m = self.mono[i];
+            if let Some(s) = self.spectral.as_mut() {
+                s.push(m);
+            }
+            self.energy_acc += f64::from(m * m);
+            self.energy_n += 1;
+            if self.energy_n >= self.energy_hop {
+                let rms = (self.energy_acc / self.energy_n as f64).sqrt();
+                self.energy_curve.push(db_floor(rms));
+                self.energy_acc = 0.0;
+                self.energy_n = 0;
+            }
+        }
+        if matches!(self.rs, Rs::None) {
+            let mono = std::mem::take(&mut self.mono);
+            self.features.push(&mono);
+            self.mono = mono;
+        } else {
+            self.rs_in[0].extend_from_slice(&self.mono);
+            self.feed_resampler(false);
+        }
+    }
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a.max(1)
+}

@@ -1,0 +1,409 @@
+//! Tempo and beat tracking from the onset-strength envelope.
+//!
+//! Exists because the tempo is the product's most visible number and the
+//! usual tools get the metrical level wrong (octave errors). Method:
+//!
+//! 1. The onset envelope (SuperFlux, 86 frames/s, see `features`) is
+//!    detrended (minus a 0.5 s running mean) and half-wave rectified.
+//! 2. Its autocorrelation (via FFT) gives a periodicity salience per lag.
+//! 3. Candidate beat periods are the autocorrelation peaks whose tempo lies
+//!    in `[min_bpm, max_bpm]`, plus the metrical relatives (x2, x1/2, x3,
+//!    x1/3, x3/2, x2/3) of the strongest pulse.
+//! 4. Every candidate is beat-tracked by dynamic programming (Ellis 2007) and
+//!    scored by how well its beats line up with onsets, by how much *weaker*
+//!    the half-beat positions are than the beats (the beat level is the
+//!    slowest level whose subdivisions are clearly weaker: a half-note
+//!    "beat" has a full-strength onset half-way), by its periodicity
+//!    salience and by a broad log-normal tempo prior (documented in
+//!    `docs/audio.md`).
+//! 5. The winner's period is refined by parabolic interpolation of the
+//!    autocorrelation at its first multiples; local tempo from 12 s windows
+//!    sets the `varies` flag.
+
+use rustfft::FftPlanner;
+use rustfft::num_complex::Complex;
+
+/// Prior centre, BPM (log-normal; see docs/audio.md).
+pub const PRIOR_CENTER_BPM: f64 = 105.0;
+/// Prior width, octaves (standard deviation of log2 tempo).
+pub const PRIOR_SIGMA_OCT: f64 = 1.0;
+
+/// Result of tempo estimation.
+#[derive(Debug, Clone, Default)]
+pub struct TempoResult {
+    pub bpm: Option<f64>,
+    pub confidence: f64,
+    pub varies: bool,
+    /// Beat times, seconds.
+    pub beats: Vec<f64>,
+    /// Onset count (peaks of the envelope) per second.
+    pub onset_rate: f64,
+    /// Debug: candidate (bpm, score, features...) lines.
+    pub debug: Vec<String>,
+}
+
+/// Candidate features.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    period: f64,
+    bpm: f64,
+    acf: f64,
+    on: f64,
+    mid: f64,
+    third: f64,
+    score: f64,
+}
+
+fn running_mean(x: &[f32], half: usize) -> Vec<f32> {
+    let n = x.len();
+    let mut pre = vec![0f64; n + 1];
+    for i in 0..n {
+        pre[i + 1] = pre[i] + f64::from(x[i]);
+    }
+    (0..n)
+        .map(|i| {
+            let a = i.saturating_sub(half);
+            let b = (i + half + 1).min(n);
+            ((pre[b] - pre[a]) / (b - a).max(1) as f64) as f32
+        })
+        .collect()
+}
+
+/// Autocorrelation for lags `0..=max_lag`, normalised so lag 0 is 1.
+fn autocorr(x: &[f32], max_lag: usize) -> Vec<f64> {
+    let n = x.len();
+    let size = (n + max_lag + 1).next_power_of_two();
+    let mut planner = FftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(size);
+    let inv = planner.plan_fft_inverse(size);
+    let mut buf: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(f64::from(v), 0.0)).collect();
+    buf.resize(size, Complex::new(0.0, 0.0));
+    fwd.process(&mut buf);
+    for c in buf.iter_mut() {
+        *c = Complex::new(c.norm_sqr(), 0.0);
+    }
+    inv.process(&mut buf);
+    let a0 = buf[0].re.max(1e-12);
+    (0..=max_lag.min(size - 1))
+        .map(|l| {
+            let unb = n as f64 / (n.saturating_sub(l)).max(1) as f64;
+            buf[l].re / a0 * unb
+        })
+        .collect()
+}
+
+fn interp(a: &[f64], x: f64) -> f64 {
+    if x < 0.0 {
+        return 0.0;
+    }
+    let i = x.floor() as usize;
+    if i + 1 >= a.len() {
+        return 0.0;
+    }
+    let f = x - i as f64;
+    a[i] * (1.0 - f) + a[i + 1] * f
+}
+
+/// Parabolic refinement of a peak near `x` (searching +-`radius` lags).
+fn refine_peak(a: &[f64], x: f64, radius: f64) -> (f64, f64) {
+    let lo = (x - radius).floor().max(1.0) as usize;
+    let hi = ((x + radius).ceil() as usize).min(a.len().saturating_sub(2));
+    if lo >= hi {
+        return (x, interp(a, x));
+    }
+    let mut best = lo;
+    for i in lo..=hi {
+        if a[i] > a[best] {
+            best = i;
+        }
+    }
+    let (y0, y1, y2) = (a[best - 1], a[best], a[best + 1]);
+    let den = y0 - 2.0 * y1 + y2;
+    let d = if den.abs() > 1e-12 { (0.5 * (y0 - y2) / den).clamp(-0.5, 0.5) } else { 0.0 };
+    (best as f64 + d, y1 - 0.25 * (y0 - y2) * d)
+}
+
+/// Dynamic-programming beat tracker (Ellis 2007). Returns beat frames.
+fn track_beats(local: &[f32], period: f64, tightness: f64) -> Vec<usize> {
+    let n = local.len();
+    if n == 0 || period < 2.0 {
+        return Vec::new();
+    }
+    let lo = (period / 2.0).round().max(1.0) as usize;
+    let hi = (period * 2.0).round() as usize;
+    // penalty table by interval
+    let pen: Vec<f64> = (0..=hi)
+        .map(|d| {
+            if d == 0 {
+                f64::NEG_INFINITY
+            } else {
+                let r = (d as f64 / period).ln();
+                -tightness * r * r
+            }
+        })
+        .collect();
+    let mut cum = vec![0f64; n];
+    let mut back = vec![usize::MAX; n];
+    for t in 0..n {
+        let mut best = f64::NEG_INFINITY;
+        let mut arg = usize::MAX;
+        if t >= lo {
+            let start = t.saturating_sub(hi);
+            for tau in start..=(t - lo) {
+                let v = cum[tau] + pen[t - tau];
+                if v > best {
+                    best = v;
+                    arg = tau;
+                }
+            }
+        }
+        if arg != usize::MAX && best > 0.0 {
+            cum[t] = f64::from(local[t]) + best;
+            back[t] = arg;
+        } else {
+            cum[t] = f64::from(local[t]);
+        }
+    }
+    // last beat: the last local maximum of cum above half the median of maxima
+    let mut maxima = Vec::new();
+    for t in 1..n.saturating_sub(1) {
+        if cum[t] > cum[t - 1] && cum[t] >= cum[t + 1] {
+            maxima.push(t);
+        }
+    }
+    if maxima.is_empty() {
+        return Vec::new();
+    }
+    let mut vals: Vec<f64> = maxima.iter().map(|&t| cum[t]).collect();
+    vals.sort_by(f64::total_cmp);
+    let med = vals[vals.len() / 2];
+    let mut t = *maxima.iter().rev().find(|&&t| cum[t] >= 0.5 * med).unwrap_or(&maxima[maxima.len() - 1]);
+    // among frames within one period before that, take the best cum (ends are soft)
+    let mut beats = vec![t];
+    let mut guard = 0;
+    while back[t] != usize::MAX && guard < n {
+        t = back[t];
+        beats.push(t);
+        guard += 1;
+    }
+    beats.reverse();
+    beats
+}
+
+/// Max of `x` within +-r of position p.
+fn peak_near(x: &[f32], p: f64, r: usize) -> f64 {
+    let c = p.round() as isize;
+    let mut m = 0f32;
+    for i in (c - r as isize)..=(c + r as isize) {
+        if i >= 0 && (i as usize) < x.len() {
+            m = m.max(x[i as usize]);
+        }
+    }
+    f64::from(m)
+}
+
+fn prior(bpm: f64) -> f64 {
+    let z = (bpm / PRIOR_CENTER_BPM).log2() / PRIOR_SIGMA_OCT;
+    (-0.5 * z * z).exp()
+}
+
+/// Estimate tempo and beats from the onset envelope at `fps` frames/s.
+pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoResult {
+    let mut res = TempoResult::default();
+    let n = onset.len();
+    let dur = n as f64 / fps;
+    if n < (fps * 2.0) as usize {
+        return res;
+    }
+    // 1. detrend + rectify
+    let half = (0.25 * fps) as usize;
+    let mean = running_mean(onset, half);
+    let mut env: Vec<f32> = onset.iter().zip(mean.iter()).map(|(&o, &m)| (o - m).max(0.0)).collect();
+    let sd = {
+        let m = env.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+        (env.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n as f64).sqrt()
+    };
+    if sd < 1e-6 {
+        return res;
+    }
+    for v in env.iter_mut() {
+        *v = (f64::from(*v) / sd) as f32;
+    }
+    // onset rate: peaks above an adaptive threshold
+    {
+        let thr_mean = running_mean(&env, (fps * 1.0) as usize);
+        let mut count = 0usize;
+        let mut last = 0usize;
+        let gap = (0.05 * fps) as usize;
+        for i in 1..n - 1 {
+            let v = env[i];
+            if v > env[i - 1] && v >= env[i + 1] && v > 1.0 && v > 1.5 * thr_mean[i] && (count == 0 || i - last > gap) {
+                count += 1;
+                last = i;
+            }
+        }
+        res.onset_rate = count as f64 / dur;
+    }
+    // 2. autocorrelation
+    let max_lag = ((60.0 / 20.0) * fps) as usize + 2; // down to 20 BPM (bar multiples)
+    let max_lag = max_lag.min(n - 1);
+    let acf = autocorr(&env, max_lag);
+    let lag_of = |bpm: f64| 60.0 * fps / bpm;
+    // strongest pulse between 40 and 300 BPM (weighted by the prior)
+    let (l_lo, l_hi) = (lag_of(320.0).floor() as usize, (lag_of(35.0).ceil() as usize).min(max_lag - 1));
+    let mut peaks: Vec<(f64, f64)> = Vec::new();
+    for l in l_lo.max(2)..l_hi {
+        if acf[l] > acf[l - 1] && acf[l] >= acf[l + 1] && acf[l] > 0.0 {
+            let (x, v) = refine_peak(&acf, l as f64, 1.0);
+            peaks.push((x, v));
+        }
+    }
+    if peaks.is_empty() {
+        return res;
+    }
+    // 3. candidates in range
+    let mut cand_periods: Vec<f64> = Vec::new();
+    let in_range = |p: f64| {
+        let b = 60.0 * fps / p;
+        b >= min_bpm && b <= max_bpm
+    };
+    let mut sorted = peaks.clone();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for &(p, _) in sorted.iter().take(6) {
+        for m in [1.0, 2.0, 0.5, 3.0, 1.0 / 3.0, 1.5, 2.0 / 3.0, 4.0, 0.25] {
+            let q = p * m;
+            if in_range(q) && q + 2.0 < max_lag as f64 {
+                let (r, _) = refine_peak(&acf, q, (q * 0.03).max(1.0));
+                if in_range(r) && !cand_periods.iter().any(|&c| (c / r - 1.0).abs() < 0.03) {
+                    cand_periods.push(r);
+                }
+            }
+        }
+    }
+    if cand_periods.is_empty() {
+        return res;
+    }
+    // 4. score candidates with the beat tracker
+    let mut cands: Vec<Cand> = Vec::new();
+    let r = ((0.025 * fps).round() as usize).max(1);
+    for &p in &cand_periods {
+        let beats = track_beats(&env, p, 100.0);
+        if beats.len() < 4 {
+            continue;
+        }
+        let (mut on, mut mid, mut third) = (0f64, 0f64, 0f64);
+        let mut cnt = 0usize;
+        for w in beats.windows(2) {
+            let (a, b) = (w[0] as f64, w[1] as f64);
+            on += peak_near(&env, a, r);
+            mid += peak_near(&env, 0.5 * (a + b), r);
+            third += 0.5 * (peak_near(&env, a + (b - a) / 3.0, r) + peak_near(&env, a + 2.0 * (b - a) / 3.0, r));
+            cnt += 1;
+        }
+        let c = cnt.max(1) as f64;
+        let acf_v = interp(&acf, p);
+        let bpm = 60.0 * fps / p;
+        cands.push(Cand {
+            period: p,
+            bpm,
+            acf: acf_v,
+            on: on / c,
+            mid: mid / c,
+            third: third / c,
+            score: 0.0,
+        });
+    }
+    if cands.is_empty() {
+        return res;
+    }
+    for c in cands.iter_mut() {
+        let sub = c.mid.max(c.third);
+        let contrast = (c.on - sub).max(0.0) / c.on.max(1e-9);
+        c.score = c.on * (0.25 + contrast) * c.acf.max(0.0).sqrt() * prior(c.bpm);
+    }
+    for c in &cands {
+        res.debug.push(format!(
+            "bpm={:.2} acf={:.3} on={:.3} mid={:.3} third={:.3} prior={:.3} score={:.4}",
+            c.bpm,
+            c.acf,
+            c.on,
+            c.mid,
+            c.third,
+            prior(c.bpm),
+            c.score
+        ));
+    }
+    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let best = cands[0];
+    // 5. refine the period with the first multiples of the autocorrelation
+    let mut est = Vec::new();
+    for k in 1..=4 {
+        let q = best.period * k as f64;
+        if q + 2.0 < max_lag as f64 {
+            let (x, v) = refine_peak(&acf, q, (0.02 * q).max(1.0));
+            if v > 0.0 {
+                est.push((x / k as f64, v * k as f64));
+            }
+        }
+    }
+    let period = if est.is_empty() {
+        best.period
+    } else {
+        let wsum: f64 = est.iter().map(|e| e.1).sum();
+        est.iter().map(|e| e.0 * e.1).sum::<f64>() / wsum
+    };
+    let bpm = 60.0 * fps / period;
+    let beats = track_beats(&env, period, 100.0);
+    // trim weak beats at the ends
+    let strengths: Vec<f64> = beats.iter().map(|&b| peak_near(&env, b as f64, r)).collect();
+    let rms = (strengths.iter().map(|s| s * s).sum::<f64>() / strengths.len().max(1) as f64).sqrt();
+    let keep: Vec<usize> = {
+        let first = strengths.iter().position(|&s| s > 0.5 * rms).unwrap_or(0);
+        let last = strengths.iter().rposition(|&s| s > 0.5 * rms).unwrap_or(beats.len().saturating_sub(1));
+        beats[first..=last.max(first).min(beats.len().saturating_sub(1))].to_vec()
+    };
+    // frame -> time: the onset frame i is centred ONSET_N/2 before its end
+    let offset_s = crate::features::onset_frame_offset_s();
+    res.beats = keep.iter().map(|&b| (b as f64 / fps + offset_s).max(0.0)).collect();
+    // 6. varies: local periods in 12 s windows near the global period
+    res.varies = local_tempo_varies(&env, period, fps);
+    // confidence: margin over the runner-up with a different tempo, times clarity
+    let runner = cands
+        .iter()
+        .skip(1)
+        .find(|c| (c.bpm / best.bpm - 1.0).abs() > 0.04)
+        .map(|c| c.score)
+        .unwrap_or(0.0);
+    let margin = if best.score > 0.0 { 1.0 - runner / best.score } else { 0.0 };
+    let clarity = best.acf.clamp(0.0, 1.0);
+    res.confidence = (0.5 * margin + 0.5 * clarity.sqrt()).clamp(0.0, 1.0);
+    res.bpm = Some(bpm);
+    res
+}
+
+fn local_tempo_varies(env: &[f32], period: f64, fps: f64) -> bool {
+    let win = (12.0 * fps) as usize;
+    let hop = (6.0 * fps) as usize;
+    if env.len() < 2 * win || period * 3.0 > win as f64 {
+        return false;
+    }
+    let max_lag = (period * 1.3).ceil() as usize + 2;
+    let mut locals = Vec::new();
+    let mut s = 0;
+    while s + win <= env.len() {
+        let seg = &env[s..s + win];
+        let a = autocorr(seg, max_lag);
+        let (x, v) = refine_peak(&a, period, period * 0.2);
+        if v > 0.1 {
+            locals.push(x);
+        }
+        s += hop;
+    }
+    if locals.len() < 3 {
+        return false;
+    }
+    locals.sort_by(f64::total_cmp);
+    let q = |f: f64| locals[((locals.len() - 1) as f64 * f).round() as usize];
+    let (p10, p50, p90) = (q(0.1), q(0.5), q(0.9));
+    (p90 - p10) / p50 > 0.06
+}

@@ -1,0 +1,1 @@
+//! Local backend: embedded SQLite stores, filesystem assets, queue and distributor.

@@ -1,0 +1,1 @@
+//! Offline providers: synth music, template LLM, bundled video catalog, cover art.
