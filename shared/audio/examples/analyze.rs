@@ -10,6 +10,7 @@ fn main() {
     let mut json = false;
     let mut decode_only = false;
     let mut debug = false;
+    let mut dump: Option<PathBuf> = None;
     let mut threads = 1usize;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -19,6 +20,7 @@ fn main() {
             "--csv" => json = false,
             "--decode-only" => decode_only = true,
             "--debug" => debug = true,
+            "--dump" => dump = args.next().map(PathBuf::from),
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1),
             _ => files.push(PathBuf::from(a)),
         }
@@ -27,6 +29,17 @@ fn main() {
         tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     }
     let mut failed = false;
+    if let Some(dir) = dump {
+        for f in &files {
+            if let Ok((onset, grid)) = noktvrn_audio::extract_raw_features(f) {
+                let stem = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+                let _ = std::fs::write(dir.join(format!("{stem}.onset.f32")), bytes(&onset));
+                let _ = std::fs::write(dir.join(format!("{stem}.grid.f32")), bytes(&grid));
+            }
+        }
+        return;
+    }
     if decode_only {
         println!("file,frames,duration_s,sample_rate,channels,codec");
         for f in &files {

@@ -102,6 +102,11 @@ pub struct FeatureExtractor {
     band_edges: Vec<usize>,
     /// Collected features.
     pub out: FrameFeatures,
+    /// Development aid: when true, the raw cell magnitudes of every pitch
+    /// frame are appended to `raw_grid` (not used by the analysis).
+    pub keep_raw_grid: bool,
+    /// See `keep_raw_grid`.
+    pub raw_grid: Vec<f32>,
 }
 
 fn hann(n: usize) -> Vec<f32> {
@@ -187,6 +192,8 @@ impl FeatureExtractor {
                 grid_sum: vec![0.0; GRID_LEN],
                 ..FrameFeatures::default()
             },
+            keep_raw_grid: false,
+            raw_grid: Vec::new(),
         }
     }
 
@@ -286,6 +293,9 @@ impl FeatureExtractor {
                 CellMap::Interp(k, f) => self.power[k] * (1.0 - f) + self.power[k + 1] * f,
             };
             *cell = pw.max(0.0).sqrt();
+        }
+        if self.keep_raw_grid {
+            self.raw_grid.extend_from_slice(&self.cells);
         }
         let mut chroma = [0f32; 12];
         for (c, v) in self.cells.iter().enumerate() {

@@ -117,6 +117,19 @@ pub fn analyze_path_debug(path: &Path, opts: &AnalysisOptions) -> Result<(Analys
     Ok((build_analysis(&stats, sum, fx, opts), dbg))
 }
 
+/// Development aid: the onset envelope and the raw pitch grid (frames x
+/// `features::GRID_LEN` cell magnitudes) of a file.
+#[doc(hidden)]
+pub fn extract_raw_features(path: &Path) -> Result<(Vec<f32>, Vec<f32>), AudioError> {
+    let file = open(path)?;
+    let ext = ext_of(path);
+    let mut pipe = Pipeline::new(&AnalysisOptions::default());
+    pipe.features.keep_raw_grid = true;
+    decode_source(Box::new(file), ext.as_deref(), &mut pipe)?;
+    let (_, fx) = pipe.finish()?;
+    Ok((fx.out.onset, fx.raw_grid))
+}
+
 fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: FeatureExtractor, opts: &AnalysisOptions) -> Analysis {
     let fps = FeatureExtractor::onset_fps();
     let feats = &fx.out;

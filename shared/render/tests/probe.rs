@@ -9,7 +9,7 @@ fn probe_sweep() {
     let mut n = 0;
     for (gi, g) in GenrePreset::ALL.iter().enumerate() {
         for k in 0..24u8 {
-            let tempo = 70.0 + ((gi * 24 + k as usize) * 37 % 111) as f64;
+            let tempo = 70.0 + ((gi * 24 + k as usize) * 37 % 111) as f64 + (k as f64) * 0.37;
             let spec = TrackSpec {
                 tempo_bpm: tempo,
                 tonic: k % 12,

@@ -300,17 +300,21 @@ pub(crate) fn kick(bus: &mut Bus, start: usize, vel: f32, f_end: f32, decay: f32
         return;
     }
     let amp_coef = (-1.0 / (decay * sr)).exp();
-    let pitch_coef = (-1.0 / (0.035 * sr)).exp();
     let click_coef = (-1.0 / (0.004 * sr)).exp();
-    let f_start = f_end * 5.0;
-    let mut pe = 1.0f32;
+    // Pitch sweep that *reaches* f_end after 50 ms (cubic), so the sustained
+    // body is exactly on the tuned pitch (no sharp tail smearing the chroma).
+    let sweep = (0.05 * sr) as usize;
     let mut amp = 1.0f32;
     let mut click = 1.0f32;
     let mut phase = 0.0f32;
     let dn = 1.0 / soft_clip(1.0 + drive);
-    for i in start..end {
-        let f = f_end + (f_start - f_end) * pe;
-        pe *= pitch_coef;
+    for (k, i) in (start..end).enumerate() {
+        let f = if k < sweep {
+            let u = 1.0 - k as f32 / sweep as f32;
+            f_end * (1.0 + 3.0 * u * u * u)
+        } else {
+            f_end
+        };
         let mut s = sin_cycles(phase) * amp + 0.3 * click * sin_cycles(phase * 3.0);
         phase += f / sr;
         if phase >= 1.0 {

@@ -134,9 +134,16 @@ impl Theory {
     fn semis(&self, deg: i32, chord: Chord) -> i32 {
         let oct = deg.div_euclid(7);
         let idx = deg.rem_euclid(7) as usize;
+        // In minor the 7th degree is raised (leading tone; the dominant is
+        // major) unless the chord itself contains the subtonic (III, VII, i7):
+        // harmonic/melodic minor
+        // colour that keeps the relative major from taking over.
         let (scale, raise) = match self.mode {
             Mode::Major => (&MAJOR, false),
-            Mode::Minor => (&MINOR, chord.degree == 4 && idx == 6),
+            Mode::Minor => (
+                &MINOR,
+                idx == 6 && !matches!(chord.degree, 2 | 6) && !(chord.degree == 0 && chord.seventh),
+            ),
         };
         scale[idx] + 12 * oct + i32::from(raise)
     }
@@ -286,6 +293,22 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
     let snare_hz = midi_hz(th.place(0, 50) as f32);
     let tonic_mel = th.place(0, st.melody_center - 6);
 
+    // Off-8th events are swung at slow tempos so that the 8th-note grid does
+    // not out-weigh the quarter-note pulse (avoids double-tempo estimates).
+    let swing = if spec.tempo_bpm < 100.0 {
+        f64::from(st.swing.max(0.12))
+    } else {
+        f64::from(st.swing)
+    };
+    let swung = |step: u8| -> f64 {
+        if step % 4 == 2 {
+            f64::from(step) + swing * 4.0
+        } else {
+            f64::from(step)
+        }
+    };
+    let slow = spec.tempo_bpm < 100.0;
+
     let mut prev_deg = mel_start;
     let last_bar = score.total_bars.saturating_sub(1);
 
@@ -324,7 +347,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                     break;
                 }
                 let bit = 1u16 << step;
-                let t = pos(bar, f64::from(step));
+                let t = pos(bar, swung(step));
                 if st.kick & bit != 0 {
                     let v = if step == 0 { 1.0 } else { 0.92 };
                     dsp::kick(bus, t, v * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive);
@@ -364,15 +387,11 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 let hat_mask = match mix.hats {
                     0 => 0,
                     1 => st.hat,
+                    _ if slow => st.hat,
                     _ => st.hat_busy,
                 };
                 if hat_mask & bit != 0 {
-                    let swing = if step % 4 == 2 {
-                        f64::from(st.swing) * 4.0
-                    } else {
-                        0.0
-                    };
-                    let th_ = pos(bar, f64::from(step) + swing);
+                    let th_ = pos(bar, swung(step));
                     let v = match step % 4 {
                         0 => 0.2,
                         2 => 0.15,

@@ -164,7 +164,8 @@ pub const TP_MINOR: [f64; 12] = [
     5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0,
 ];
 
-/// Chroma (pitch-class energy, C = 0) over 55 Hz – 2 kHz.
+/// Chroma (pitch-class energy, C = 0) over C3–E7 (MIDI 48–100), where an
+/// 8192-point FFT resolves semitones.
 pub fn chroma(samples: &[f32], sr: u32) -> [f64; 12] {
     let x = mono(samples);
     let win = 8192;
@@ -172,10 +173,10 @@ pub fn chroma(samples: &[f32], sr: u32) -> [f64; 12] {
     stft(&x, win, win, |m| {
         for (k, &v) in m.iter().enumerate().skip(1) {
             let f = k as f64 * f64::from(sr) / win as f64;
-            if !(55.0..=2000.0).contains(&f) {
+            let midi = 69.0 + 12.0 * (f / 440.0).log2();
+            if !(47.5..=100.5).contains(&midi) {
                 continue;
             }
-            let midi = 69.0 + 12.0 * (f / 440.0).log2();
             let pc = (midi.round() as i64).rem_euclid(12) as usize;
             c[pc] += f64::from(v);
         }
