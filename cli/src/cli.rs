@@ -80,6 +80,10 @@ pub struct BatchRunArgs {
     /// Seconds to wait for a decision in prompt mode before the run expires.
     #[arg(long, default_value_t = 3600)]
     pub approval_timeout: u64,
+    /// Chance (0..1) that the batch also creates a new artist (always when
+    /// nobody is in rotation).
+    #[arg(long, default_value_t = 0.05)]
+    pub creation_probability: f64,
     /// Do not deliver approved releases after the batch (leave them queued).
     #[arg(long)]
     pub no_upload: bool,

@@ -68,6 +68,7 @@ pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> an
         policy: SelectionPolicy {
             max_artists: args.artists,
             respect_cadence: args.due_only,
+            creation_probability: args.creation_probability.clamp(0.0, 1.0),
             ..SelectionPolicy::default()
         },
         approval_timeout: Duration::from_secs(args.approval_timeout),
@@ -216,70 +217,99 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                 println!("created artist {} ({})", artist.name, artist.artist_id);
             }
         }
-        ArtistCommand::Pause { artist_id }
-        | ArtistCommand::Resume { artist_id }
-        | ArtistCommand::Autopilot { artist_id, .. } => {
-            let id = ArtistId::parse(artist_id.clone())?;
-            let mut a = artists
-                .get(&id)
-                .await?
-                .with_context(|| format!("no artist {artist_id}"))?;
-            let before = a.clone();
-            let (field, reason) = match cmd {
-                ArtistCommand::Pause { .. } => {
-                    if a.status == LifecycleStatus::Retired {
-                        bail!("artist {artist_id} is retired");
-                    }
-                    a.status = LifecycleStatus::Paused;
-                    ("status", "paused by operator")
+        ArtistCommand::Pause { artist_id } => {
+            operator_change(ctx, artists.as_ref(), artist_id, "paused by operator", |a| {
+                if a.status == LifecycleStatus::Retired {
+                    bail!("artist {} is retired", a.artist_id);
                 }
-                ArtistCommand::Resume { .. } => {
-                    match a.status {
-                        LifecycleStatus::Paused => a.status = LifecycleStatus::Active,
-                        LifecycleStatus::Retired => bail!("artist {artist_id} is retired and cannot be resumed"),
-                        _ => {}
-                    }
-                    a.consecutive_rejections = 0;
-                    ("status", "resumed by operator")
-                }
-                ArtistCommand::Autopilot { state, .. } => {
-                    a.autopilot_enabled = *state == OnOff::On;
-                    ("autopilot_enabled", "autopilot set by operator")
-                }
-                _ => unreachable!("matched above"),
-            };
-            let (from, to) = match field {
-                "status" => (serde_json::to_value(before.status)?, serde_json::to_value(a.status)?),
-                _ => (before.autopilot_enabled.into(), a.autopilot_enabled.into()),
-            };
-            let stored = artists.update(&a).await.map_err(|e| match e {
-                StoreError::Conflict { .. } => anyhow::anyhow!("artist {artist_id} changed meanwhile; try again"),
-                e => e.into(),
-            })?;
-            if from != to {
-                artists
-                    .append_evolution(&EvolutionEntry {
-                        schema_version: SCHEMA_VERSION,
-                        artist_id: id.clone(),
-                        at: clock.now(),
-                        run_id: None,
-                        kind: EvolutionKind::Manual,
-                        changes: vec![FieldChange { field: field.into(), from, to }],
-                        reason: reason.into(),
-                    })
-                    .await?;
-            }
-            if ctx.json {
-                print!("{}", json(&stored)?);
-            } else {
-                println!(
-                    "{}: status {}, autopilot {}",
-                    stored.artist_id,
-                    stored.status,
-                    if stored.autopilot_enabled { "on" } else { "off" }
-                );
-            }
+                a.status = LifecycleStatus::Paused;
+                Ok(())
+            })
+            .await?
         }
+        ArtistCommand::Resume { artist_id } => {
+            operator_change(ctx, artists.as_ref(), artist_id, "resumed by operator", |a| {
+                match a.status {
+                    LifecycleStatus::Paused => a.status = LifecycleStatus::Active,
+                    LifecycleStatus::Retired => {
+                        bail!("artist {} is retired and cannot be resumed", a.artist_id)
+                    }
+                    _ => {}
+                }
+                a.consecutive_rejections = 0;
+                Ok(())
+            })
+            .await?
+        }
+        ArtistCommand::Autopilot { artist_id, state } => {
+            let on = *state == OnOff::On;
+            operator_change(ctx, artists.as_ref(), artist_id, "autopilot set by operator", |a| {
+                a.autopilot_enabled = on;
+                Ok(())
+            })
+            .await?
+        }
+    }
+    Ok(())
+}
+
+/// Applies an operator's change to an artist with a conditional write and
+/// logs what changed in the progression log.
+async fn operator_change(
+    ctx: &Ctx,
+    artists: &dyn noktvrn_pipeline::ports::ArtistStore,
+    artist_id: &str,
+    reason: &str,
+    change: impl FnOnce(&mut noktvrn_domain::artist::Artist) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let id = ArtistId::parse(artist_id.to_string())?;
+    let before = artists
+        .get(&id)
+        .await?
+        .with_context(|| format!("no artist {artist_id}"))?;
+    let mut a = before.clone();
+    change(&mut a)?;
+    let stored = artists.update(&a).await.map_err(|e| match e {
+        StoreError::Conflict { .. } => anyhow::anyhow!("artist {artist_id} changed meanwhile; try again"),
+        e => e.into(),
+    })?;
+    let mut changes = vec![];
+    if before.status != stored.status {
+        changes.push(FieldChange {
+            field: "status".into(),
+            from: serde_json::to_value(before.status)?,
+            to: serde_json::to_value(stored.status)?,
+        });
+    }
+    if before.autopilot_enabled != stored.autopilot_enabled {
+        changes.push(FieldChange {
+            field: "autopilot_enabled".into(),
+            from: before.autopilot_enabled.into(),
+            to: stored.autopilot_enabled.into(),
+        });
+    }
+    if !changes.is_empty() {
+        artists
+            .append_evolution(&EvolutionEntry {
+                schema_version: SCHEMA_VERSION,
+                artist_id: id,
+                at: SystemClock.now(),
+                run_id: None,
+                kind: EvolutionKind::Manual,
+                changes,
+                reason: reason.into(),
+            })
+            .await?;
+    }
+    if ctx.json {
+        print!("{}", json(&stored)?);
+    } else {
+        println!(
+            "{}: status {}, autopilot {}",
+            stored.artist_id,
+            stored.status,
+            if stored.autopilot_enabled { "on" } else { "off" }
+        );
     }
     Ok(())
 }

@@ -6,9 +6,11 @@
 //! 1. The onset envelope (SuperFlux, 86 frames/s, see `features`) is
 //!    detrended (minus a 0.5 s running mean) and half-wave rectified.
 //! 2. Its autocorrelation (via FFT) gives a periodicity salience per lag.
-//! 3. Candidate beat periods are the autocorrelation peaks whose tempo lies
-//!    in `[min_bpm, max_bpm]`, plus the metrical relatives (x2, x1/2, x3,
-//!    x1/3, x3/2, x2/3) of the strongest pulse.
+//! 3. Candidate beat periods are the autocorrelation peaks and their
+//!    metrical relatives (x2, x1/2, x3, x1/3, x3/2, x2/3, x4, x1/4) whose
+//!    tempo lies in `[min_bpm, max_bpm]`; only the metrical relatives of the
+//!    strongest in-range pulse are kept (a dense texture has peaks at every
+//!    multiple of the tatum, e.g. 5 or 7 sixteenths, which are never beats).
 //! 4. Every candidate is beat-tracked by dynamic programming (Ellis 2007) and
 //!    scored by how well its beats line up with onsets, by how much *weaker*
 //!    the half-beat positions are than the beats (the beat level is the
@@ -27,6 +29,18 @@ use rustfft::num_complex::Complex;
 pub const PRIOR_CENTER_BPM: f64 = 105.0;
 /// Prior width, octaves (standard deviation of log2 tempo).
 pub const PRIOR_SIGMA_OCT: f64 = 1.0;
+
+/// Period ratios between metrical levels considered (beat vs the strongest
+/// pulse): duple and triple divisions and groupings.
+const METRICAL_RATIOS: [f64; 9] = [0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 1.0, 1.5, 2.0, 3.0, 4.0];
+
+/// Below this standard deviation of the detrended flux there are no onsets
+/// (a steady tone or digital silence measures ~1e-4; music at -50 dBFS ~0.05).
+const MIN_FLUX_SD: f64 = 5e-3;
+/// The beat period's normalised autocorrelation must reach this.
+const MIN_PULSE_ACF: f64 = 0.08;
+/// At least this many onsets are needed for a tempo.
+const MIN_ONSETS: f64 = 4.0;
 
 /// Result of tempo estimation.
 #[derive(Debug, Clone, Default)]
@@ -223,7 +237,9 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
         let m = env.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
         (env.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n as f64).sqrt()
     };
-    if sd < 1e-6 {
+    // no pulse: a flux this small is numerical noise (steady tones, silence)
+    res.debug.push(format!("flux_sd {sd:.6}"));
+    if sd < MIN_FLUX_SD {
         return res;
     }
     for v in env.iter_mut() {
@@ -283,6 +299,19 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     if cand_periods.is_empty() {
         return res;
     }
+    // keep only metrical relatives of the strongest in-range pulse: dense
+    // textures (continuous 16ths) put autocorrelation peaks at every multiple
+    // of the tatum (5, 7 sixteenths...), which are never the beat
+    let strongest = cand_periods
+        .iter()
+        .copied()
+        .max_by(|a, b| interp(&acf, *a).total_cmp(&interp(&acf, *b)))
+        .unwrap_or(cand_periods[0]);
+    cand_periods.retain(|&p| {
+        METRICAL_RATIOS
+            .iter()
+            .any(|&r| (p / (strongest * r) - 1.0).abs() < 0.03)
+    });
     // 4. score candidates with the beat tracker
     let mut cands: Vec<Cand> = Vec::new();
     let r = ((0.025 * fps).round() as usize).max(1);
@@ -322,19 +351,27 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
         c.score = c.on * (0.25 + contrast) * c.acf.max(0.0).sqrt() * prior(c.bpm);
     }
     for c in &cands {
+        let a = |m: f64| interp(&acf, c.period * m).max(0.0);
         res.debug.push(format!(
-            "bpm={:.2} acf={:.3} on={:.3} mid={:.3} third={:.3} prior={:.3} score={:.4}",
+            "CAND {:.3} {:.4} {:.4} {:.4} {:.4} {:.4} {:.4} {:.4} {:.4} {:.4} {:.4}",
             c.bpm,
             c.acf,
+            a(2.0),
+            a(3.0),
+            a(4.0),
+            a(0.5),
+            a(1.0 / 3.0),
             c.on,
             c.mid,
             c.third,
-            prior(c.bpm),
-            c.score
+            res.onset_rate
         ));
     }
     cands.sort_by(|a, b| b.score.total_cmp(&a.score));
     let best = cands[0];
+    if best.acf < MIN_PULSE_ACF || res.onset_rate * dur < MIN_ONSETS {
+        return res;
+    }
     // 5. refine the period with the first multiples of the autocorrelation
     let mut est = Vec::new();
     for k in 1..=4 {

@@ -20,7 +20,7 @@
 //! | 4      | mode (0 major, 1 minor)                   |
 //! | 5..7   | energy × 10 000, u16 big-endian           |
 //! | 7..9   | duration × 10 (deciseconds), u16 BE       |
-//! | 9      | genre preset index in `GenrePreset::ALL`  |
+//! | 9      | genre code (see `GENRE_CODES`)            |
 //! | 10..18 | seed, u64 big-endian                      |
 //! | 18..22 | FNV-1a 32 checksum of bytes 0..18         |
 //!
@@ -63,7 +63,11 @@ impl SynthMusic {
     /// The render parameters a request maps to (clamped into the renderer's
     /// ranges and quantised to what the task id can hold).
     pub fn spec_for(request: &TrackRequest) -> TrackSpec {
-        let genre = GenrePreset::from_genre_name(&request.genre);
+        let mut genre = GenrePreset::from_genre_name(&request.genre);
+        if genre_code(genre).is_none() {
+            // a preset newer than this adapter's table
+            genre = GenrePreset::Pop;
+        }
         let tempo = if request.tempo_bpm.is_finite() {
             request.tempo_bpm.clamp(TEMPO_RANGE.0, TEMPO_RANGE.1)
         } else {
@@ -133,6 +137,39 @@ impl SynthMusic {
     }
 }
 
+/// Stable one-byte codes of the genre presets (by name, so reordering or
+/// extending `GenrePreset` never changes what an issued task id means).
+const GENRE_CODES: [(u8, &str); 13] = [
+    (1, "lofi"),
+    (2, "phonk"),
+    (3, "trap"),
+    (4, "synthwave"),
+    (5, "darkwave"),
+    (6, "house"),
+    (7, "techno"),
+    (8, "hyperpop"),
+    (9, "ambient"),
+    (10, "pop"),
+    (11, "drum_and_bass"),
+    (12, "rock"),
+    (13, "rnb"),
+];
+
+fn genre_code(g: GenrePreset) -> Option<u8> {
+    GENRE_CODES
+        .iter()
+        .find(|(_, name)| *name == g.as_str())
+        .map(|(c, _)| *c)
+}
+
+fn genre_from_code(code: u8) -> Option<GenrePreset> {
+    let (_, name) = GENRE_CODES.iter().find(|(c, _)| *c == code)?;
+    GenrePreset::ALL
+        .iter()
+        .copied()
+        .find(|g| g.as_str() == *name)
+}
+
 fn fnv1a32(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in bytes {
@@ -145,7 +182,9 @@ fn fnv1a32(bytes: &[u8]) -> u32 {
 fn encode_payload(spec: &TrackSpec) -> [u8; TOTAL_LEN] {
     let mut b = [0u8; TOTAL_LEN];
     b[0] = LAYOUT_VERSION;
-    let tempo = (spec.tempo_bpm * 100.0).round().clamp(0.0, f64::from(u16::MAX)) as u16;
+    let tempo = (spec.tempo_bpm * 100.0)
+        .round()
+        .clamp(0.0, f64::from(u16::MAX)) as u16;
     b[1..3].copy_from_slice(&tempo.to_be_bytes());
     b[3] = spec.tonic % 12;
     b[4] = match spec.mode {
@@ -154,13 +193,11 @@ fn encode_payload(spec: &TrackSpec) -> [u8; TOTAL_LEN] {
     };
     let energy = (spec.energy * 10_000.0).round().clamp(0.0, 10_000.0) as u16;
     b[5..7].copy_from_slice(&energy.to_be_bytes());
-    let duration = (spec.duration_s * 10.0).round().clamp(0.0, f64::from(u16::MAX)) as u16;
+    let duration = (spec.duration_s * 10.0)
+        .round()
+        .clamp(0.0, f64::from(u16::MAX)) as u16;
     b[7..9].copy_from_slice(&duration.to_be_bytes());
-    b[9] = GenrePreset::ALL
-        .iter()
-        .position(|g| *g == spec.genre)
-        .and_then(|i| u8::try_from(i).ok())
-        .unwrap_or(0);
+    b[9] = genre_code(spec.genre).unwrap_or(0);
     b[10..18].copy_from_slice(&spec.seed.to_be_bytes());
     let sum = fnv1a32(&b[..PAYLOAD_LEN]);
     b[PAYLOAD_LEN..].copy_from_slice(&sum.to_be_bytes());
@@ -187,7 +224,7 @@ fn decode_payload(b: &[u8]) -> Option<TrackSpec> {
         mode,
         energy: f64::from(u16_at(5)) / 10_000.0,
         duration_s: f64::from(u16_at(7)) / 10.0,
-        genre: *GenrePreset::ALL.get(usize::from(b[9]))?,
+        genre: genre_from_code(b[9])?,
         seed: u64::from_be_bytes(b[10..18].try_into().ok()?),
     };
     spec.validate().ok()?;
@@ -224,7 +261,8 @@ impl MusicGenerator for SynthMusic {
     }
 
     async fn poll(&self, task_id: &str) -> Result<TrackStatus, ProviderError> {
-        let spec = decode_task_id(task_id).ok_or_else(|| Self::not_found(format!("task {task_id}")))?;
+        let spec =
+            decode_task_id(task_id).ok_or_else(|| Self::not_found(format!("task {task_id}")))?;
         Ok(TrackStatus::Ready(vec![
             Self::clip(task_id, 'a', &spec),
             Self::clip(task_id, 'b', &spec),
@@ -303,7 +341,12 @@ mod tests {
             i += 8 + len as usize + (len as usize & 1);
         }
         let (channels, rate, bits) = fmt.unwrap();
-        Wav { channels, rate, bits, data_len: data_len.unwrap() }
+        Wav {
+            channels,
+            rate,
+            bits,
+            data_len: data_len.unwrap(),
+        }
     }
 
     #[tokio::test]
@@ -372,7 +415,10 @@ mod tests {
             &tampered,
         ] {
             let err = synth.poll(bad).await.unwrap_err();
-            assert!(matches!(err, ProviderError::NotFound { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, ProviderError::NotFound { .. }),
+                "{bad}: {err}"
+            );
         }
         let clip = GeneratedClip {
             clip_id: format!("{good}-c"),
@@ -397,6 +443,13 @@ mod tests {
         r.duration_s = 0.5;
         assert_eq!(SynthMusic::spec_for(&r).duration_s, 5.0);
         assert!(SynthMusic::new().submit(&r).await.is_ok());
+    }
+
+    #[test]
+    fn every_preset_has_a_genre_code() {
+        for g in GenrePreset::ALL {
+            assert_eq!(genre_from_code(genre_code(g).unwrap()), Some(g));
+        }
     }
 
     #[test]

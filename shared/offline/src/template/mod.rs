@@ -27,9 +27,7 @@ use serde_json::Value;
 use noktvrn_domain::music::{Mode, MusicalKey};
 use noktvrn_domain::params::LlmCallRecord;
 use noktvrn_pipeline::error::ProviderError;
-use noktvrn_pipeline::llm::{
-    LlmOutput, LyricsOut, MusicPromptOut, PersonaOut, ReflectionOut,
-};
+use noktvrn_pipeline::llm::{LlmOutput, LyricsOut, MusicPromptOut, PersonaOut, ReflectionOut};
 use noktvrn_pipeline::ports::{LanguageModel, LlmRequest, LlmResponse, PromptKind};
 use noktvrn_render::music::GenrePreset;
 
@@ -41,7 +39,7 @@ pub const TEMPLATE_PROVIDER: &str = "template";
 pub const TEMPLATE_MODEL: &str = "noktvrn-template-1";
 
 /// Separates an artist's own style notes from reflection refinements.
-const REFINE_MARK: &str = " — ";
+const REFINE_MARK: &str = " — tweaks: ";
 /// Refinements kept in the style notes (older ones drop off).
 const MAX_REFINEMENTS: usize = 3;
 
@@ -56,13 +54,29 @@ impl TemplateLlm {
 
     /// The answer for `request` as JSON (what `complete` returns as `value`).
     pub fn answer(request: &LlmRequest) -> Value {
+        match Self::try_answer(request) {
+            Ok(v) => v,
+            Err(problem) => {
+                tracing::error!(kind = request.kind.as_str(), problem = %problem, "template output invalid; using the fixed answer");
+                match request.kind {
+                    PromptKind::Persona => to_json(&fallback_persona()),
+                    PromptKind::MusicPrompt => to_json(&fallback_music_prompt()),
+                    PromptKind::Lyrics => to_json(&fallback_lyrics()),
+                    PromptKind::Reflection => to_json(&fallback_reflection()),
+                }
+            }
+        }
+    }
+
+    /// The generated answer, or why it failed validation (never expected).
+    fn try_answer(request: &LlmRequest) -> Result<Value, String> {
         let ctx = Ctx::new(&request.context);
         let mut rng = ChaCha8Rng::seed_from_u64(mix_seed(request));
         match request.kind {
-            PromptKind::Persona => checked(persona(&ctx, &mut rng), fallback_persona),
-            PromptKind::MusicPrompt => checked(music_prompt(&ctx, &mut rng), fallback_music_prompt),
-            PromptKind::Lyrics => checked(lyrics(&ctx, &mut rng), fallback_lyrics),
-            PromptKind::Reflection => checked(reflection(&ctx, &mut rng), fallback_reflection),
+            PromptKind::Persona => checked(persona(&ctx, &mut rng)),
+            PromptKind::MusicPrompt => checked(music_prompt(&ctx, &mut rng)),
+            PromptKind::Lyrics => checked(lyrics(&ctx, &mut rng)),
+            PromptKind::Reflection => checked(reflection(&ctx, &mut rng)),
         }
     }
 }
@@ -116,16 +130,14 @@ fn mix_seed(request: &LlmRequest) -> u64 {
     h
 }
 
-/// Serialises `out` if it validates; otherwise the fixed fallback.
-fn checked<T: LlmOutput>(out: T, fallback: fn() -> T) -> Value {
-    let out = match out.validate() {
-        Ok(()) => out,
-        Err(problem) => {
-            tracing::error!(kind = T::KIND.as_str(), problem = %problem, "template output invalid; using the fixed answer");
-            fallback()
-        }
-    };
-    serde_json::to_value(&out).unwrap_or(Value::Null)
+/// Serialises `out` if it validates.
+fn checked<T: LlmOutput>(out: T) -> Result<Value, String> {
+    out.validate()?;
+    serde_json::to_value(&out).map_err(|e| e.to_string())
+}
+
+fn to_json<T: LlmOutput>(out: &T) -> Value {
+    serde_json::to_value(out).unwrap_or(Value::Null)
 }
 
 // ---------------------------------------------------------------- context
@@ -329,11 +341,14 @@ fn persona<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> PersonaOut {
     let themes = sample(rng, bank.themes, 4);
     let visual = sample(rng, bank.imagery, 4);
     let influences = sample(rng, bank.influences, 3);
-    let secondary = sample(rng, bank.secondary, rng.random_range(1..=2));
+    let n_secondary = rng.random_range(1..=2);
+    let secondary = sample(rng, bank.secondary, n_secondary);
     let mut palette = sample(rng, bank.palette, 4);
     palette.sort();
 
-    let tempo = (rng.random_range(bank.tempo.0..=bank.tempo.1)).round().clamp(60.0, 190.0);
+    let tempo = (rng.random_range(bank.tempo.0..=bank.tempo.1))
+        .round()
+        .clamp(60.0, 190.0);
     let energy = (rng.random_range(bank.energy.0..=bank.energy.1) * 100.0).round() / 100.0;
     let n_keys = rng.random_range(1..=3usize).min(bank.keys.len());
     let mut keys: Vec<(u8, bool)> = bank.keys.to_vec();
@@ -417,7 +432,9 @@ struct Song {
 
 fn song<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> Song {
     let (genre, bank) = genre_of(ctx, rng);
-    let artist = ctx.text("artist_name", 60).unwrap_or_else(|| "the artist".into());
+    let artist = ctx
+        .text("artist_name", 60)
+        .unwrap_or_else(|| "the artist".into());
     let mut moods = ctx.list("moods", 8, 40);
     if moods.is_empty() {
         moods = sample(rng, bank.moods, 3);
@@ -430,7 +447,14 @@ fn song<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> Song {
         Some(t) => t,
         None => make_title(bank, &moods, &themes, rng),
     };
-    Song { genre, bank, artist, title, moods, themes }
+    Song {
+        genre,
+        bank,
+        artist,
+        title,
+        moods,
+        themes,
+    }
 }
 
 fn make_title<R: Rng>(bank: &Bank, moods: &[String], themes: &[String], rng: &mut R) -> String {
@@ -492,6 +516,7 @@ fn music_prompt<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> MusicPromptOut {
 
     let mut style_tags: Vec<String> = vec![];
     push_unique(&mut style_tags, s.genre.to_lowercase(), 60);
+    push_unique(&mut style_tags, bank.label, 40);
     for t in sample(rng, bank.textures, 2) {
         push_unique(&mut style_tags, t, 40);
     }
@@ -509,19 +534,42 @@ fn music_prompt<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> MusicPromptOut {
     for k in sample(rng, bank.imagery, 3) {
         push_unique(&mut video, k, 60);
     }
-    for w in tempo_motion.into_iter().flatten().chain(energy_motion.into_iter().flatten()) {
+    for w in tempo_motion
+        .into_iter()
+        .flatten()
+        .chain(energy_motion.into_iter().flatten())
+    {
         push_unique(&mut video, w, 20);
     }
     video.truncate(10);
 
-    let imagery = video.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-    let visual = ctx.list("visual_style_keywords", 3, 40).join(", ");
+    let mut cover_images: Vec<String> = ctx.list("visual_style_keywords", 2, 40);
+    for k in sample(rng, bank.imagery, 2) {
+        push_unique(&mut cover_images, k, 40);
+    }
+    let palette = ctx.list("color_palette", 3, 7);
+    let colours = if palette.is_empty() {
+        String::new()
+    } else {
+        format!(", colours {}", palette.join(" "))
+    };
     let cover_prompt = format!(
-        "Album cover for \"{title}\" by {artist}: {imagery}{sep}{visual}, {mood} {genre} aesthetic, bold typography, square format.",
+        "Album cover for \"{title}\" by {artist}: {imagery}; {mood} {genre} aesthetic{colours}, {texture} texture, bold typography, square format.",
         title = s.title,
         artist = s.artist,
-        sep = if visual.is_empty() { "" } else { "; " },
+        imagery = cover_images.join(", "),
         genre = s.genre.to_lowercase(),
+        texture = pick(
+            rng,
+            &[
+                "film grain",
+                "soft gradient",
+                "halftone",
+                "glow",
+                "grainy print"
+            ],
+            "grain"
+        ),
     );
 
     MusicPromptOut {
@@ -562,8 +610,12 @@ fn verse<R: Rng>(s: &Song, rng: &mut R, n: usize) -> Vec<String> {
         .take(n)
         .map(|t| {
             let img = pick(rng, s.bank.lyric_images, "the city lights");
-            let theme = pick_s(rng, &s.themes).unwrap_or_else(|| "the night".into()).to_lowercase();
-            let mood = pick_s(rng, &s.moods).unwrap_or_else(|| "quiet".into()).to_lowercase();
+            let theme = pick_s(rng, &s.themes)
+                .unwrap_or_else(|| "the night".into())
+                .to_lowercase();
+            let mood = pick_s(rng, &s.moods)
+                .unwrap_or_else(|| "quiet".into())
+                .to_lowercase();
             fill(t, &s.title, img, &theme, &mood)
         })
         .collect()
@@ -572,8 +624,18 @@ fn verse<R: Rng>(s: &Song, rng: &mut R, n: usize) -> Vec<String> {
 fn lyrics<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> LyricsOut {
     let mut s = song(ctx, rng);
     s.title = truncate(&s.title, 60);
-    let theme = s.themes.first().cloned().unwrap_or_else(|| "the night".into()).to_lowercase();
-    let mood = s.moods.first().cloned().unwrap_or_else(|| "quiet".into()).to_lowercase();
+    let theme = s
+        .themes
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "the night".into())
+        .to_lowercase();
+    let mood = s
+        .moods
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "quiet".into())
+        .to_lowercase();
 
     let hook = pick(rng, banks::CHORUS_LINES, "{title}, {title}");
     let tail = pick(rng, banks::CHORUS_TAILS, "and I don't want it to end");
@@ -601,7 +663,13 @@ fn lyrics<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> LyricsOut {
     out.push(String::new());
     out.push("[Bridge]".into());
     out.push(fill(bridge_t, &s.title, bridge_img, &theme, &mood));
-    out.push(fill("I still think about {theme}", &s.title, bridge_img, &theme, &mood));
+    out.push(fill(
+        "I still think about {theme}",
+        &s.title,
+        bridge_img,
+        &theme,
+        &mood,
+    ));
     out.push(String::new());
     out.push("[Outro]".into());
     out.push(chorus[0].clone());
@@ -669,9 +737,19 @@ fn reflection<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> ReflectionOut {
         .copied()
         .filter(|r| !earlier.iter().any(|e| e.contains(r)))
         .collect();
-    let refinement = pick(rng, if fresh.is_empty() { bank.refinements } else { &fresh }, "a little more space")
-        .to_string();
-    let song = title.map(|t| format!("\"{t}\"")).unwrap_or_else(|| "the last track".into());
+    let refinement = pick(
+        rng,
+        if fresh.is_empty() {
+            bank.refinements
+        } else {
+            &fresh
+        },
+        "a little more space",
+    )
+    .to_string();
+    let song = title
+        .map(|t| format!("\"{t}\""))
+        .unwrap_or_else(|| "the last track".into());
     let step = f64::from(rng.random_range(2..=5u8)) / 100.0;
 
     let (kept, new_temp, summary) = match outcome.as_deref() {
@@ -714,11 +792,15 @@ fn reflection<R: Rng>(ctx: &Ctx<'_>, rng: &mut R) -> ReflectionOut {
         .rev()
         .collect();
     let refinements = kept.join("; ");
-    let room = 2000usize.saturating_sub(refinements.chars().count() + REFINE_MARK.chars().count() + 1);
+    let room =
+        2000usize.saturating_sub(refinements.chars().count() + REFINE_MARK.chars().count() + 1);
     let style_notes = if refinements.is_empty() {
         truncate(&base, 2000)
     } else {
-        format!("{}{REFINE_MARK}{refinements}.", truncate(&base, room.max(1)))
+        format!(
+            "{}{REFINE_MARK}{refinements}.",
+            truncate(&base, room.max(1))
+        )
     };
     ReflectionOut {
         style_notes: truncate(&style_notes, 2000),

@@ -292,7 +292,19 @@ pub(crate) fn render_note(bus: &mut Bus, p: &Patch, n: &Note) {
 }
 
 /// Kick drum: sine with exponential pitch drop to `f_end`, click, optional drive.
-pub(crate) fn kick(bus: &mut Bus, start: usize, vel: f32, f_end: f32, decay: f32, drive: f32) {
+///
+/// A short broadband noise transient (`click`) makes the hit register across
+/// the spectrum in onset detectors, so beats 1/3 are as salient as the
+/// snare on 2/4 and the quarter-note level is the unambiguous beat.
+pub(crate) fn kick(
+    bus: &mut Bus,
+    start: usize,
+    vel: f32,
+    f_end: f32,
+    decay: f32,
+    drive: f32,
+    noise: &mut Noise,
+) {
     let sr = bus.sr;
     let len = ((decay * 7.0 + 0.02) * sr) as usize;
     let end = (start + len).min(bus.len());
@@ -300,7 +312,7 @@ pub(crate) fn kick(bus: &mut Bus, start: usize, vel: f32, f_end: f32, decay: f32
         return;
     }
     let amp_coef = (-1.0 / (decay * sr)).exp();
-    let click_coef = (-1.0 / (0.004 * sr)).exp();
+    let click_coef = (-1.0 / (0.005 * sr)).exp();
     // Pitch sweep that *reaches* f_end after 50 ms (cubic), so the sustained
     // body is exactly on the tuned pitch (no sharp tail smearing the chroma).
     let sweep = (0.05 * sr) as usize;
@@ -315,7 +327,7 @@ pub(crate) fn kick(bus: &mut Bus, start: usize, vel: f32, f_end: f32, decay: f32
         } else {
             f_end
         };
-        let mut s = sin_cycles(phase) * amp + 0.3 * click * sin_cycles(phase * 3.0);
+        let mut s = sin_cycles(phase) * amp + click * (0.25 * sin_cycles(phase * 3.0) + 0.45 * noise.next());
         phase += f / sr;
         if phase >= 1.0 {
             phase -= 1.0;

@@ -251,6 +251,7 @@ const O: BassInt = BassInt::Octave;
 const EIGHTHS: u16 = mask(&[0, 2, 4, 6, 8, 10, 12, 14]);
 const SIXTEENTHS: u16 = 0xFFFF;
 const OFFBEATS: u16 = mask(&[2, 6, 10, 14]);
+const QUARTERS_OFFBEATS: u16 = mask(&[0, 2, 4, 6, 8, 10, 12, 14]);
 const QUARTERS: u16 = mask(&[0, 4, 8, 12]);
 const ONE_THREE: u16 = mask(&[0, 8]);
 
@@ -498,7 +499,7 @@ impl GenrePreset {
             GenrePreset::House => Style {
                 kick: QUARTERS,
                 backbeat: BackBeat::Clap,
-                hat: OFFBEATS,
+                hat: QUARTERS_OFFBEATS,
                 hat_busy: SIXTEENTHS,
                 open_hat: OFFBEATS,
                 kick_decay: 0.15,
@@ -525,7 +526,7 @@ impl GenrePreset {
             GenrePreset::Techno => Style {
                 kick: QUARTERS,
                 backbeat: BackBeat::Clap,
-                hat: OFFBEATS,
+                hat: QUARTERS_OFFBEATS,
                 hat_busy: SIXTEENTHS,
                 open_hat: OFFBEATS,
                 kick_decay: 0.18,

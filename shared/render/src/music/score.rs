@@ -289,7 +289,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
     let mel_start = [2, 4][rng.random_range(0..2)];
 
     let pos = |bar: usize, step: f64| -> usize { ((bar as f64 * 16.0 + step) * step_len).round() as usize };
-    let kick_hz = midi_hz(th.place(0, 28) as f32);
+    let kick_hz = midi_hz(th.place(0, 31) as f32);
     let snare_hz = midi_hz(th.place(0, 50) as f32);
     let tonic_mel = th.place(0, st.melody_center - 6);
 
@@ -308,6 +308,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
         }
     };
     let slow = spec.tempo_bpm < 100.0;
+    let four_floor = st.kick & (1 << 4) != 0 && st.kick & (1 << 12) != 0;
 
     let mut prev_deg = mel_start;
     let last_bar = score.total_bars.saturating_sub(1);
@@ -350,14 +351,16 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 let t = pos(bar, swung(step));
                 if st.kick & bit != 0 {
                     let v = if step == 0 { 1.0 } else { 0.92 };
-                    dsp::kick(bus, t, v * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive);
+                    dsp::kick(bus, t, v * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive, &mut noise);
                 } else if mix.kick_extra && st.kick_extra & bit != 0 {
-                    dsp::kick(bus, t, 0.6 * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive);
+                    dsp::kick(bus, t, 0.6 * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive, &mut noise);
                 }
                 let fill_step = mix.fill && b + 1 == sec.bars && step >= 13 && !is_last_bar;
                 if step == 4 || step == 12 || fill_step || (mix.ghosts && step == 14) {
+                    // With a kick on every quarter the backbeat is lighter so
+                    // beats 2/4 do not out-weigh 1/3 (no half-time reading).
                     let v = if step == 4 || step == 12 {
-                        0.8
+                        if four_floor { 0.5 } else { 0.8 }
                     } else if fill_step {
                         0.22 + 0.06 * f32::from(step - 13)
                     } else {
@@ -392,15 +395,17 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 };
                 if hat_mask & bit != 0 {
                     let th_ = pos(bar, swung(step));
+                    // Quarter-note hats carry the pulse; subdivisions are
+                    // much softer so they never compete with the beat.
                     let v = match step % 4 {
                         0 => 0.2,
-                        2 => 0.15,
-                        _ => 0.09,
+                        2 => 0.08,
+                        _ => 0.045,
                     } * dl
                         * hum(rng)
                         * (0.7 + 0.5 * e);
                     let pan = if step % 4 == 2 { 0.3 } else { 0.2 };
-                    if mix.hats >= 1 && st.open_hat & bit != 0 {
+                    if !slow && st.open_hat & bit != 0 {
                         dsp::hat(bus, th_, v * 0.8, 0.12, -0.2, &mut noise);
                     } else {
                         dsp::hat(bus, th_, v, 0.025, pan, &mut noise);
@@ -413,7 +418,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
 
             // --- Bass.
             let root_semis = th.semis(i32::from(chord.degree), chord);
-            let bass_root = th.place(root_semis, 33);
+            let bass_root = th.place(root_semis, 36);
             let bvel = lvl;
             let bass_note = |bus: &mut Bus, start: usize, len: usize, midi: i32, vel: f32, p: &Patch| {
                 dsp::render_note(
@@ -444,14 +449,14 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 }
                 for (i, &h) in hits.iter().enumerate() {
                     let next = hits.get(i + 1).copied().unwrap_or(16);
-                    let t = pos(bar, f64::from(h));
+                    let t = pos(bar, swung(h));
                     let len = (f64::from(next - h) * step_len * 0.9) as usize;
                     let v = if h % 8 == 0 { bvel } else { bvel * 0.8 };
                     bass_note(bus, t, len, bass_root, v, &st.bass_patch);
                 }
             } else {
                 for &(step, len, int) in st.bass {
-                    let t = pos(bar, f64::from(step));
+                    let t = pos(bar, swung(step));
                     let l = (f64::from(len) * step_len * 0.85) as usize;
                     let m = match int {
                         BassInt::Root => bass_root,
@@ -471,13 +476,14 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 tones[nt] = th.place(th.semis(d, chord), 55);
                 nt += 1;
             }
-            if is_last_bar {
-                tones[nt] = th.place(0, 67);
+            if chord.degree == 0 {
+                // Tonic chord: add the third an octave up (mode-defining).
+                tones[nt] = th.place(th.semis(2, chord), 67);
                 nt += 1;
             }
             let hits: &[(u8, u8)] = if is_last_bar { &[(0, 16)] } else { st.chord_hits.hits };
             for &(step, len) in hits {
-                let t = pos(bar, f64::from(step));
+                let t = pos(bar, swung(step));
                 let l = if is_last_bar {
                     bar_len.saturating_sub((0.3 * sr) as usize)
                 } else {

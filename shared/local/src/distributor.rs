@@ -1,0 +1,217 @@
+//! `LocalDistributor`: the `local` platform. "Publishing" a release copies
+//! its packaged files to `<root>/deploy-ready/{release_id}/`, a folder a
+//! person can upload by hand or a sync job can pick up.
+//!
+//! - Every file is checked against the manifest (size and sha256) before it
+//!   is written, and what was written is read back and checked again before
+//!   it is renamed into place (atomic per file).
+//! - Idempotent: files already present with the manifest's hash are not
+//!   rewritten, so a redelivered queue message costs a few hashes and
+//!   changes nothing.
+//! - An asset that is missing or does not match its manifest entry is a
+//!   permanent `ProviderError` (`NotFound` / `Rejected`); I/O failures are
+//!   `Unavailable` (retryable).
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use ulid::Ulid;
+
+use noktvrn_domain::release::{Manifest, ManifestEntry, ReleaseRecord, keys};
+use noktvrn_pipeline::ports::{AssetStore, DeliveryReceipt, Distributor};
+use noktvrn_pipeline::{ProviderError, StoreError};
+
+use crate::DirLock;
+use crate::assets::{TMP_PREFIX, validate_key};
+
+/// The platform name of the local distributor.
+pub const PLATFORM: &str = "local";
+
+#[derive(Debug, Clone)]
+pub struct LocalDistributor {
+    dir: PathBuf,
+    _lock: Option<Arc<DirLock>>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn unavailable(message: String, e: io::Error) -> ProviderError {
+    ProviderError::Unavailable {
+        provider: PLATFORM.into(),
+        message,
+        source: Some(Box::new(e)),
+    }
+}
+
+fn rejected(message: String) -> ProviderError {
+    ProviderError::Rejected {
+        provider: PLATFORM.into(),
+        message,
+    }
+}
+
+/// Whether `path` already holds exactly the entry's content.
+fn matches_entry(path: &Path, entry: &ManifestEntry) -> Result<bool, ProviderError> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == entry.size => {}
+        Ok(_) => return Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(unavailable(format!("cannot stat {}", path.display()), e)),
+    }
+    let bytes =
+        fs::read(path).map_err(|e| unavailable(format!("cannot read {}", path.display()), e))?;
+    Ok(sha256_hex(&bytes).eq_ignore_ascii_case(&entry.sha256))
+}
+
+/// Writes `bytes` next to `target`, reads it back, checks its hash, then
+/// renames it into place.
+fn write_verified(target: &Path, bytes: &[u8], entry: &ManifestEntry) -> Result<(), ProviderError> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)
+        .map_err(|e| unavailable(format!("cannot create {}", dir.display()), e))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", Ulid::new()));
+    let result = (|| {
+        let write = |e| unavailable(format!("cannot write {}", tmp.display()), e);
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(write)?;
+        f.write_all(bytes).map_err(write)?;
+        f.sync_all().map_err(write)?;
+        drop(f);
+        let written = fs::read(&tmp)
+            .map_err(|e| unavailable(format!("cannot read back {}", tmp.display()), e))?;
+        let got = sha256_hex(&written);
+        if !got.eq_ignore_ascii_case(&entry.sha256) {
+            return Err(ProviderError::Unavailable {
+                provider: PLATFORM.into(),
+                message: format!(
+                    "{} read back with sha256 {got}, expected {}",
+                    target.display(),
+                    entry.sha256
+                ),
+                source: None,
+            });
+        }
+        fs::rename(&tmp, target)
+            .map_err(|e| unavailable(format!("cannot rename into {}", target.display()), e))?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl LocalDistributor {
+    /// A distributor writing under `dir` (`<root>/deploy-ready`).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            _lock: None,
+        }
+    }
+
+    pub(crate) fn with_lock(mut self, lock: Option<Arc<DirLock>>) -> Self {
+        self._lock = lock;
+        self
+    }
+
+    /// `<root>/deploy-ready`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The folder a release is delivered to.
+    pub fn release_dir(&self, release_id: &str) -> Result<PathBuf, ProviderError> {
+        if release_id.contains('/') || validate_key(release_id).is_err() {
+            return Err(rejected(format!("unsafe release id {release_id:?}")));
+        }
+        Ok(self.dir.join(release_id))
+    }
+
+    fn target(&self, folder: &Path, entry: &ManifestEntry) -> Result<PathBuf, ProviderError> {
+        validate_key(&entry.path).map_err(|e| rejected(format!("manifest path: {e}")))?;
+        let mut p = folder.to_path_buf();
+        p.extend(entry.path.split('/'));
+        Ok(p)
+    }
+}
+
+#[async_trait]
+impl Distributor for LocalDistributor {
+    fn platform(&self) -> &str {
+        PLATFORM
+    }
+
+    async fn deliver(
+        &self,
+        release: &ReleaseRecord,
+        manifest: &Manifest,
+        assets: &dyn AssetStore,
+    ) -> Result<DeliveryReceipt, ProviderError> {
+        if manifest.release_id != release.release_id {
+            return Err(rejected(format!(
+                "manifest is for release {}, not {}",
+                manifest.release_id, release.release_id
+            )));
+        }
+        let folder = self.release_dir(release.release_id.as_str())?;
+        let location = folder.to_string_lossy().into_owned();
+        fs::create_dir_all(&folder)
+            .map_err(|e| unavailable(format!("cannot create {}", folder.display()), e))?;
+        let mut written = 0usize;
+        for entry in &manifest.files {
+            let target = self.target(&folder, entry)?;
+            if matches_entry(&target, entry)? {
+                continue;
+            }
+            let key = keys::release_file(&release.release_id, &entry.path);
+            let bytes = assets.get(&key).await.map_err(|e| match e {
+                StoreError::NotFound { .. } => ProviderError::NotFound {
+                    provider: PLATFORM.into(),
+                    what: format!("asset {key}"),
+                },
+                other => ProviderError::Unavailable {
+                    provider: PLATFORM.into(),
+                    message: format!("cannot read asset {key}"),
+                    source: Some(Box::new(other)),
+                },
+            })?;
+            let got = sha256_hex(&bytes);
+            if bytes.len() as u64 != entry.size || !got.eq_ignore_ascii_case(&entry.sha256) {
+                return Err(rejected(format!(
+                    "asset {key} does not match the manifest (size {} / sha256 {got}, expected size {} / sha256 {})",
+                    bytes.len(),
+                    entry.size,
+                    entry.sha256
+                )));
+            }
+            write_verified(&target, &bytes, entry)?;
+            written += 1;
+        }
+        if written == 0 {
+            tracing::info!(release_id = %release.release_id, %location, "already deployed; nothing written");
+        } else {
+            tracing::info!(release_id = %release.release_id, %location, files = written, "release deployed");
+        }
+        Ok(DeliveryReceipt {
+            external_id: None,
+            location,
+        })
+    }
+}
