@@ -10,11 +10,11 @@ use anyhow::Context;
 use noktvrn_domain::artist::CreationMethod;
 use noktvrn_local::LocalBackend;
 use noktvrn_offline::{CatalogVideo, GenerativeCover, SynthMusic, TemplateLlm};
+use noktvrn_pipeline::StoreError;
 use noktvrn_pipeline::ports::{
     ApprovalChannel, ArtistStore, Clock, DecisionSource, SystemClock, TrendStore,
 };
 use noktvrn_pipeline::runner::Pipeline;
-use noktvrn_pipeline::StoreError;
 
 /// Provider keys that select real providers once those adapters exist.
 const PROVIDER_KEYS: [&str; 10] = [

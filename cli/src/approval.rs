@@ -60,10 +60,14 @@ fn describe(p: &ApprovalPreview) -> String {
     );
     s += &format!(
         "  tempo    {}   key {}   length {:.0}s   loudness {}\n",
-        p.bpm.map(|b| format!("{b:.1} BPM")).unwrap_or_else(|| "—".into()),
+        p.bpm
+            .map(|b| format!("{b:.1} BPM"))
+            .unwrap_or_else(|| "—".into()),
         p.key.clone().unwrap_or_else(|| "—".into()),
         p.duration_s,
-        p.loudness_lufs.map(|l| format!("{l:.1} LUFS")).unwrap_or_else(|| "—".into()),
+        p.loudness_lufs
+            .map(|l| format!("{l:.1} LUFS"))
+            .unwrap_or_else(|| "—".into()),
     );
     s += &format!("  form     {}\n  audio    {}\n", p.structure, p.audio_url);
     if let Some(v) = &p.video {
@@ -126,7 +130,11 @@ impl DecisionSource for TerminalApproval {
         let user = std::env::var("USER").unwrap_or_else(|_| "terminal".into());
         Ok(answer.map(|yes| IncomingDecision {
             approval_id,
-            decision: if yes { Decision::Approved } else { Decision::Rejected },
+            decision: if yes {
+                Decision::Approved
+            } else {
+                Decision::Rejected
+            },
             method: DecisionMethod::Human,
             decided_by: format!("cli:{user}"),
             note: None,

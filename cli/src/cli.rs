@@ -16,7 +16,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// Where artists, runs, releases and assets live.
-    #[arg(long, global = true, env = "NOKTVRN_DATA_DIR", default_value = "./noktvrn-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "NOKTVRN_DATA_DIR",
+        default_value = "./noktvrn-data"
+    )]
     pub data_dir: PathBuf,
     /// Machine-readable JSON output on list/show commands.
     #[arg(long, global = true)]

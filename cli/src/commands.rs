@@ -8,16 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::artist::{ArtistDraft, CreationMethod, LifecycleStatus};
 use noktvrn_domain::ids::{ArtistId, ReleaseId, RunId};
 use noktvrn_domain::release::{ReleaseMetadata, keys};
 use noktvrn_domain::run::Decision;
 use noktvrn_domain::trend::{EvolutionEntry, EvolutionKind, FieldChange};
-use noktvrn_domain::SCHEMA_VERSION;
+use noktvrn_pipeline::StoreError;
 use noktvrn_pipeline::ports::{ApprovalChannel, Clock, DecisionSource, SystemClock};
 use noktvrn_pipeline::runner::{self, BatchOptions, CancelFlag};
 use noktvrn_pipeline::stages::{self, SelectionPolicy};
-use noktvrn_pipeline::StoreError;
 
 use crate::app;
 use crate::approval::{PolicyApproval, TerminalApproval};
@@ -39,21 +39,22 @@ fn policy_pipeline(backend: &noktvrn_local::LocalBackend) -> runner::Pipeline {
 
 pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> anyhow::Result<bool> {
     let backend = app::open_backend(&ctx.data_dir)?;
-    let (channel, decisions): (Arc<dyn ApprovalChannel>, Arc<dyn DecisionSource>) = match args.approve {
-        ApproveMode::Auto | ApproveMode::Reject => {
-            let decision = if args.approve == ApproveMode::Auto {
-                Decision::Approved
-            } else {
-                Decision::Rejected
-            };
-            let p = Arc::new(PolicyApproval { decision });
-            (p.clone(), p)
-        }
-        ApproveMode::Prompt => {
-            let t = Arc::new(TerminalApproval);
-            (t.clone(), t)
-        }
-    };
+    let (channel, decisions): (Arc<dyn ApprovalChannel>, Arc<dyn DecisionSource>) =
+        match args.approve {
+            ApproveMode::Auto | ApproveMode::Reject => {
+                let decision = if args.approve == ApproveMode::Auto {
+                    Decision::Approved
+                } else {
+                    Decision::Rejected
+                };
+                let p = Arc::new(PolicyApproval { decision });
+                (p.clone(), p)
+            }
+            ApproveMode::Prompt => {
+                let t = Arc::new(TerminalApproval);
+                (t.clone(), t)
+            }
+        };
     let pipeline = app::build_pipeline(&backend, channel, decisions);
     let seeded = app::seed_if_empty(
         pipeline.artists.as_ref(),
@@ -62,7 +63,10 @@ pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> an
     )
     .await?;
     if seeded > 0 && !ctx.json {
-        eprintln!("Created {seeded} starter artists in {}", ctx.data_dir.display());
+        eprintln!(
+            "Created {seeded} starter artists in {}",
+            ctx.data_dir.display()
+        );
     }
     let opts = BatchOptions {
         policy: SelectionPolicy {
@@ -74,7 +78,9 @@ pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> an
         approval_timeout: Duration::from_secs(args.approval_timeout),
         ..BatchOptions::default()
     };
-    let show_bars = !ctx.json && args.approve != ApproveMode::Prompt && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let show_bars = !ctx.json
+        && args.approve != ApproveMode::Prompt
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bars = Bars::new(show_bars);
     let summary = runner::run_batch(&pipeline, &opts, &bars, &cancel).await?;
 
@@ -86,9 +92,11 @@ pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> an
     if ctx.json {
         print!(
             "{}",
-            json(&serde_json::json!({"summary": summary, "upload": upload.as_ref().map(|u| serde_json::json!({
-                "delivered": u.delivered, "failed": u.failed, "dead_letters": u.dead_letters,
-            }))}))?
+            json(
+                &serde_json::json!({"summary": summary, "upload": upload.as_ref().map(|u| serde_json::json!({
+                    "delivered": u.delivered, "failed": u.failed, "dead_letters": u.dead_letters,
+                }))})
+            )?
         );
     } else {
         let rows: Vec<Vec<String>> = summary
@@ -102,13 +110,22 @@ pub async fn batch_run(ctx: &Ctx, args: &BatchRunArgs, cancel: CancelFlag) -> an
                     opt(r.key.as_ref()),
                     r.decision.clone().unwrap_or_else(|| r.status.to_string()),
                     r.release_id.clone().unwrap_or_else(|| {
-                        r.error.clone().map(|e| format!("error: {e}")).unwrap_or_else(|| "—".into())
+                        r.error
+                            .clone()
+                            .map(|e| format!("error: {e}"))
+                            .unwrap_or_else(|| "—".into())
                     }),
                 ]
             })
             .collect();
         println!("batch {}", summary.batch_id);
-        print!("{}", table(&["artist", "track", "bpm", "key", "decision", "release"], &rows));
+        print!(
+            "{}",
+            table(
+                &["artist", "track", "bpm", "key", "decision", "release"],
+                &rows
+            )
+        );
         println!(
             "{} completed, {} rejected, {} expired, {} failed",
             summary.completed, summary.rejected, summary.expired, summary.failed
@@ -151,14 +168,27 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                             format!("{:.2}", a.sound.energy),
                             a.performance_history.len().to_string(),
                             a.consecutive_rejections.to_string(),
-                            opt(a.last_run_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
+                            opt(a
+                                .last_run_at
+                                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
                         ]
                     })
                     .collect();
                 print!(
                     "{}",
                     table(
-                        &["id", "name", "genre", "status", "autopilot", "bpm", "energy", "runs", "rejections", "last run"],
+                        &[
+                            "id",
+                            "name",
+                            "genre",
+                            "status",
+                            "autopilot",
+                            "bpm",
+                            "energy",
+                            "runs",
+                            "rejections",
+                            "last run"
+                        ],
                         &rows
                     )
                 );
@@ -172,7 +202,10 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("no artist {artist_id}"))?;
             let log = artists.evolution_log(&id, 20).await?;
             if ctx.json {
-                print!("{}", json(&serde_json::json!({"artist": a, "evolution_log": log}))?);
+                print!(
+                    "{}",
+                    json(&serde_json::json!({"artist": a, "evolution_log": log}))?
+                );
             } else {
                 println!("{} ({}) — {}, {}", a.name, a.artist_id, a.genre, a.status);
                 println!("  {}", a.persona.persona_summary);
@@ -181,11 +214,22 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                     "  sound     {:.0} BPM, energy {:.2}, keys {}",
                     a.sound.tempo_bpm,
                     a.sound.energy,
-                    a.sound.preferred_keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                    a.sound
+                        .preferred_keys
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
-                println!("  autopilot {}   rejections in a row {}", a.autopilot_enabled, a.consecutive_rejections);
+                println!(
+                    "  autopilot {}   rejections in a row {}",
+                    a.autopilot_enabled, a.consecutive_rejections
+                );
                 for v in &a.ab_test.variants {
-                    println!("  variant   {:<14} {}/{} approved", v.variant_id, v.approvals, v.trials);
+                    println!(
+                        "  variant   {:<14} {}/{} approved",
+                        v.variant_id, v.approvals, v.trials
+                    );
                 }
                 println!("  progression log:");
                 for e in &log {
@@ -194,7 +238,13 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                         .iter()
                         .map(|c| format!("{} {} → {}", c.field, c.from, c.to))
                         .collect();
-                    println!("    {} {:?}: {} {}", e.at.format("%Y-%m-%d %H:%M"), e.kind, e.reason, changes.join(", "));
+                    println!(
+                        "    {} {:?}: {} {}",
+                        e.at.format("%Y-%m-%d %H:%M"),
+                        e.kind,
+                        e.reason,
+                        changes.join(", ")
+                    );
                 }
             }
         }
@@ -208,7 +258,9 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("{} is not a valid artist", from_file.display()))?;
             match artists.create(&artist).await {
                 Ok(()) => {}
-                Err(StoreError::AlreadyExists { id, .. }) => bail!("an artist with id {id} already exists"),
+                Err(StoreError::AlreadyExists { id, .. }) => {
+                    bail!("an artist with id {id} already exists")
+                }
                 Err(e) => return Err(e.into()),
             }
             if ctx.json {
@@ -218,35 +270,53 @@ pub async fn artist(ctx: &Ctx, cmd: &ArtistCommand) -> anyhow::Result<()> {
             }
         }
         ArtistCommand::Pause { artist_id } => {
-            operator_change(ctx, artists.as_ref(), artist_id, "paused by operator", |a| {
-                if a.status == LifecycleStatus::Retired {
-                    bail!("artist {} is retired", a.artist_id);
-                }
-                a.status = LifecycleStatus::Paused;
-                Ok(())
-            })
+            operator_change(
+                ctx,
+                artists.as_ref(),
+                artist_id,
+                "paused by operator",
+                |a| {
+                    if a.status == LifecycleStatus::Retired {
+                        bail!("artist {} is retired", a.artist_id);
+                    }
+                    a.status = LifecycleStatus::Paused;
+                    Ok(())
+                },
+            )
             .await?
         }
         ArtistCommand::Resume { artist_id } => {
-            operator_change(ctx, artists.as_ref(), artist_id, "resumed by operator", |a| {
-                match a.status {
-                    LifecycleStatus::Paused => a.status = LifecycleStatus::Active,
-                    LifecycleStatus::Retired => {
-                        bail!("artist {} is retired and cannot be resumed", a.artist_id)
+            operator_change(
+                ctx,
+                artists.as_ref(),
+                artist_id,
+                "resumed by operator",
+                |a| {
+                    match a.status {
+                        LifecycleStatus::Paused => a.status = LifecycleStatus::Active,
+                        LifecycleStatus::Retired => {
+                            bail!("artist {} is retired and cannot be resumed", a.artist_id)
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-                a.consecutive_rejections = 0;
-                Ok(())
-            })
+                    a.consecutive_rejections = 0;
+                    Ok(())
+                },
+            )
             .await?
         }
         ArtistCommand::Autopilot { artist_id, state } => {
             let on = *state == OnOff::On;
-            operator_change(ctx, artists.as_ref(), artist_id, "autopilot set by operator", |a| {
-                a.autopilot_enabled = on;
-                Ok(())
-            })
+            operator_change(
+                ctx,
+                artists.as_ref(),
+                artist_id,
+                "autopilot set by operator",
+                |a| {
+                    a.autopilot_enabled = on;
+                    Ok(())
+                },
+            )
             .await?
         }
     }
@@ -270,7 +340,9 @@ async fn operator_change(
     let mut a = before.clone();
     change(&mut a)?;
     let stored = artists.update(&a).await.map_err(|e| match e {
-        StoreError::Conflict { .. } => anyhow::anyhow!("artist {artist_id} changed meanwhile; try again"),
+        StoreError::Conflict { .. } => {
+            anyhow::anyhow!("artist {artist_id} changed meanwhile; try again")
+        }
         e => e.into(),
     })?;
     let mut changes = vec![];
@@ -308,7 +380,11 @@ async fn operator_change(
             "{}: status {}, autopilot {}",
             stored.artist_id,
             stored.status,
-            if stored.autopilot_enabled { "on" } else { "off" }
+            if stored.autopilot_enabled {
+                "on"
+            } else {
+                "off"
+            }
         );
     }
     Ok(())
@@ -320,7 +396,11 @@ pub async fn runs(ctx: &Ctx, cmd: &RunsCommand) -> anyhow::Result<()> {
     match cmd {
         RunsCommand::List { artist, limit } => {
             let list = match artist {
-                Some(a) => store.list_by_artist(&ArtistId::parse(a.clone())?, *limit).await?,
+                Some(a) => {
+                    store
+                        .list_by_artist(&ArtistId::parse(a.clone())?, *limit)
+                        .await?
+                }
                 None => store.list_recent(*limit).await?,
             };
             if ctx.json {
@@ -334,26 +414,50 @@ pub async fn runs(ctx: &Ctx, cmd: &RunsCommand) -> anyhow::Result<()> {
                             r.artist_id.to_string(),
                             r.status.to_string(),
                             opt(r.params.as_ref().map(|p| p.title.clone())),
-                            opt(r.analysis.as_ref().and_then(|a| a.bpm).map(|b| format!("{b:.1}"))),
+                            opt(r
+                                .analysis
+                                .as_ref()
+                                .and_then(|a| a.bpm)
+                                .map(|b| format!("{b:.1}"))),
                             opt(r.analysis.as_ref().and_then(|a| a.key)),
                             opt(r.release_id.as_ref()),
                             r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                         ]
                     })
                     .collect();
-                print!("{}", table(&["run", "artist", "status", "title", "bpm", "key", "release", "created"], &rows));
+                print!(
+                    "{}",
+                    table(
+                        &[
+                            "run", "artist", "status", "title", "bpm", "key", "release", "created"
+                        ],
+                        &rows
+                    )
+                );
             }
         }
         RunsCommand::Show { run_id } => {
             let id = RunId::parse(run_id.clone())?;
-            let r = store.get(&id).await?.with_context(|| format!("no run {run_id}"))?;
+            let r = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("no run {run_id}"))?;
             if ctx.json {
                 print!("{}", json(&r)?);
             } else {
-                println!("run {} — artist {}, batch {}, {}", r.run_id, r.artist_id, r.batch_id, r.status);
+                println!(
+                    "run {} — artist {}, batch {}, {}",
+                    r.run_id, r.artist_id, r.batch_id, r.status
+                );
                 if let Some(p) = &r.params {
-                    println!("  title   {}\n  prompt  {}\n  style   {}", p.title, p.music_prompt, p.music_style);
-                    println!("  asked   {:.0} BPM, {}, energy {:.2}, {:.0}s", p.tempo_bpm, p.key, p.energy, p.duration_s);
+                    println!(
+                        "  title   {}\n  prompt  {}\n  style   {}",
+                        p.title, p.music_prompt, p.music_style
+                    );
+                    println!(
+                        "  asked   {:.0} BPM, {}, energy {:.2}, {:.0}s",
+                        p.tempo_bpm, p.key, p.energy, p.duration_s
+                    );
                 }
                 if let Some(a) = &r.analysis {
                     println!(
@@ -369,7 +473,10 @@ pub async fn runs(ctx: &Ctx, cmd: &RunsCommand) -> anyhow::Result<()> {
                     println!("  video   {} ({})", v.page_url, v.attribution);
                 }
                 if let Some(a) = &r.approval {
-                    println!("  decided {:?} by {} ({:?}) at {}", a.decision, a.decided_by, a.method, a.decided_at);
+                    println!(
+                        "  decided {:?} by {} ({:?}) at {}",
+                        a.decision, a.decided_by, a.method, a.decided_at
+                    );
                 }
                 if let Some(f) = &r.failure {
                     println!("  failed  {}: {}", f.error_name, f.message);
@@ -380,7 +487,10 @@ pub async fn runs(ctx: &Ctx, cmd: &RunsCommand) -> anyhow::Result<()> {
                         s.stage.as_str(),
                         s.outcome,
                         (s.ended_at - s.started_at).num_milliseconds(),
-                        s.error.as_ref().map(|e| format!(" — {e}")).unwrap_or_default()
+                        s.error
+                            .as_ref()
+                            .map(|e| format!(" — {e}"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -416,24 +526,52 @@ pub async fn releases(ctx: &Ctx, cmd: &ReleasesCommand) -> anyhow::Result<bool> 
                         ]
                     })
                     .collect();
-                print!("{}", table(&["release", "artist", "title", "status", "platforms", "created"], &rows));
+                print!(
+                    "{}",
+                    table(
+                        &[
+                            "release",
+                            "artist",
+                            "title",
+                            "status",
+                            "platforms",
+                            "created"
+                        ],
+                        &rows
+                    )
+                );
             }
         }
         ReleasesCommand::Show { release_id } => {
             let id = ReleaseId::parse(release_id.clone())?;
-            let r = store.get(&id).await?.with_context(|| format!("no release {release_id}"))?;
-            let meta: Option<ReleaseMetadata> = match assets.get(&keys::release_file(&id, "metadata.json")).await {
+            let r = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("no release {release_id}"))?;
+            let meta: Option<ReleaseMetadata> = match assets
+                .get(&keys::release_file(&id, "metadata.json"))
+                .await
+            {
                 Ok(b) => Some(serde_json::from_slice(&b).context("metadata.json is unreadable")?),
                 Err(StoreError::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             };
             if ctx.json {
-                print!("{}", json(&serde_json::json!({"release": r, "metadata": meta}))?);
+                print!(
+                    "{}",
+                    json(&serde_json::json!({"release": r, "metadata": meta}))?
+                );
             } else {
-                println!("release {} — {} by {}", r.release_id, r.track_title, r.artist_id);
+                println!(
+                    "release {} — {} by {}",
+                    r.release_id, r.track_title, r.artist_id
+                );
                 println!("  status  {:?}", r.status);
                 for (k, v) in &r.platforms {
-                    println!("  {k:<7} {:?} ({} attempts) {}", v.state, v.attempts, v.detail);
+                    println!(
+                        "  {k:<7} {:?} ({} attempts) {}",
+                        v.state, v.attempts, v.detail
+                    );
                 }
                 if let Some(m) = meta {
                     println!(
@@ -456,7 +594,12 @@ pub async fn releases(ctx: &Ctx, cmd: &ReleasesCommand) -> anyhow::Result<bool> 
         ReleasesCommand::Verify { release_id, all } => {
             let ids: Vec<ReleaseId> = match (release_id, all) {
                 (Some(id), false) => vec![ReleaseId::parse(id.clone())?],
-                (None, true) => store.list(usize::MAX).await?.into_iter().map(|r| r.release_id).collect(),
+                (None, true) => store
+                    .list(usize::MAX)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.release_id)
+                    .collect(),
                 _ => bail!("name one release id, or --all"),
             };
             let mut ok = true;
@@ -466,12 +609,18 @@ pub async fn releases(ctx: &Ctx, cmd: &ReleasesCommand) -> anyhow::Result<bool> 
                     Ok(m) => {
                         results.push(serde_json::json!({"release_id": id, "ok": true, "files": m.files.len(), "bytes": m.total_size()}));
                         if !ctx.json {
-                            println!("{id}: ok ({} files, {} bytes)", m.files.len(), m.total_size());
+                            println!(
+                                "{id}: ok ({} files, {} bytes)",
+                                m.files.len(),
+                                m.total_size()
+                            );
                         }
                     }
                     Err(e) => {
                         ok = false;
-                        results.push(serde_json::json!({"release_id": id, "ok": false, "error": e.chain()}));
+                        results.push(
+                            serde_json::json!({"release_id": id, "ok": false, "error": e.chain()}),
+                        );
                         if !ctx.json {
                             println!("{id}: FAILED: {}", e.chain());
                         }
@@ -494,7 +643,9 @@ pub async fn upload(ctx: &Ctx) -> anyhow::Result<bool> {
     if ctx.json {
         print!(
             "{}",
-            json(&serde_json::json!({"delivered": report.delivered, "failed": report.failed, "dead_letters": report.dead_letters}))?
+            json(
+                &serde_json::json!({"delivered": report.delivered, "failed": report.failed, "dead_letters": report.dead_letters})
+            )?
         );
     } else {
         for r in &report.delivered {
@@ -502,7 +653,16 @@ pub async fn upload(ctx: &Ctx) -> anyhow::Result<bool> {
                 "{}: {:?} ({})",
                 r.release_id,
                 r.status,
-                r.platforms.iter().map(|p| format!("{} {:?}{}", p.platform, p.state, if p.skipped { " (already)" } else { "" })).collect::<Vec<_>>().join(", ")
+                r.platforms
+                    .iter()
+                    .map(|p| format!(
+                        "{} {:?}{}",
+                        p.platform,
+                        p.state,
+                        if p.skipped { " (already)" } else { "" }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         for (id, name, msg) in &report.failed {
@@ -512,7 +672,10 @@ pub async fn upload(ctx: &Ctx) -> anyhow::Result<bool> {
             println!("the release queue is empty");
         }
         if report.dead_letters > 0 {
-            println!("{} message(s) in the dead-letter queue", report.dead_letters);
+            println!(
+                "{} message(s) in the dead-letter queue",
+                report.dead_letters
+            );
         }
     }
     Ok(report.failed.is_empty())
@@ -534,7 +697,10 @@ pub async fn lifecycle(ctx: &Ctx) -> anyhow::Result<()> {
         println!("no lifecycle changes");
     } else {
         for c in &changes {
-            println!("{}: {} → {} (rule {}: {})", c.artist_id, c.from, c.to, c.rule, c.reason);
+            println!(
+                "{}: {} → {} (rule {}: {})",
+                c.artist_id, c.from, c.to, c.rule, c.reason
+            );
         }
     }
     Ok(())
@@ -542,9 +708,11 @@ pub async fn lifecycle(ctx: &Ctx) -> anyhow::Result<()> {
 
 pub fn analyze(ctx: &Ctx, args: &AnalyzeArgs) -> anyhow::Result<bool> {
     use noktvrn_audio::report;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let results = report::analyze_many(&args.files, threads);
     let mut ok = true;
     if args.csv {
@@ -557,7 +725,10 @@ pub fn analyze(ctx: &Ctx, args: &AnalyzeArgs) -> anyhow::Result<bool> {
                 if args.csv {
                     println!("{}", report::csv_row(&shown, &a));
                 } else if ctx.json {
-                    println!("{}", serde_json::to_string(&serde_json::json!({"file": shown, "analysis": a}))?);
+                    println!(
+                        "{}",
+                        serde_json::to_string(&serde_json::json!({"file": shown, "analysis": a}))?
+                    );
                 } else {
                     println!(
                         "{shown}: {} BPM, {} {}, {:.1}s, {} LUFS, energy {:.2}, {}",

@@ -36,11 +36,14 @@ fn init_tracing(verbose: u8) {
 fn install_signal_handlers(cancel: CancelFlag) {
     tokio::spawn(async move {
         #[cfg(unix)]
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         loop {
             #[cfg(unix)]
             let got = match term.as_mut() {
-                Some(t) => tokio::select! { r = tokio::signal::ctrl_c() => r.is_ok(), s = t.recv() => s.is_some() },
+                Some(t) => {
+                    tokio::select! { r = tokio::signal::ctrl_c() => r.is_ok(), s = t.recv() => s.is_some() }
+                }
                 None => tokio::signal::ctrl_c().await.is_ok(),
             };
             #[cfg(not(unix))]
@@ -89,13 +92,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Analyze(args) => commands::analyze(&ctx, args)?,
     };
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -48,10 +48,17 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 /// Every release folder of the data dir, and whether it has a manifest.
 fn release_dirs(dir: &Path) -> Vec<(String, bool)> {
     let root = dir.join("assets/releases");
-    let Ok(rd) = std::fs::read_dir(&root) else { return vec![] };
+    let Ok(rd) = std::fs::read_dir(&root) else {
+        return vec![];
+    };
     let mut v: Vec<(String, bool)> = rd
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("manifest.json").exists()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path().join("manifest.json").exists(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -61,9 +68,23 @@ fn release_dirs(dir: &Path) -> Vec<(String, bool)> {
 fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continues() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let out = run(&dir, &["batch", "run", "--artists", "3", "--creation-probability", "0"]);
+    let out = run(
+        &dir,
+        &[
+            "batch",
+            "run",
+            "--artists",
+            "3",
+            "--creation-probability",
+            "0",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "batch failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "batch failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("3 completed"), "{stdout}");
 
     let releases = ok_json(&dir, &["releases", "list"]);
@@ -78,9 +99,16 @@ fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continue
         let id = r["release_id"].as_str().unwrap();
         assert_eq!(r["status"], "delivered", "{r}");
         let pkg = dir.join("assets/releases").join(id);
-        let meta: Value = serde_json::from_slice(&std::fs::read(pkg.join("metadata.json")).unwrap()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&meta).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "metadata of {id} violates the schema: {errors:?}");
+        let meta: Value =
+            serde_json::from_slice(&std::fs::read(pkg.join("metadata.json")).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&meta)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "metadata of {id} violates the schema: {errors:?}"
+        );
         // the cover is a 3000x3000 PNG
         let cover = std::fs::read(pkg.join(meta["cover_file"].as_str().unwrap())).unwrap();
         assert_eq!(png_size(&cover), (3000, 3000));
@@ -88,12 +116,25 @@ fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continue
         let audio = pkg.join(meta["audio_file"].as_str().unwrap());
         let decoded = noktvrn_audio::decode_only_path(&audio).unwrap();
         let want = meta["duration_s"].as_f64().unwrap();
-        assert!((decoded.duration_s - want).abs() < 0.05, "{} vs {want}", decoded.duration_s);
+        assert!(
+            (decoded.duration_s - want).abs() < 0.05,
+            "{} vs {want}",
+            decoded.duration_s
+        );
         // delivered to the local distributor
-        assert!(dir.join("deploy-ready").join(id).join("manifest.json").exists());
+        assert!(
+            dir.join("deploy-ready")
+                .join(id)
+                .join("manifest.json")
+                .exists()
+        );
     }
     let verify = run(&dir, &["releases", "verify", "--all"]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 
     let artists_before = ok_json(&dir, &["artist", "list"]);
     let history_before: usize = artists_before
@@ -105,8 +146,22 @@ fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continue
     assert_eq!(history_before, 3);
 
     // a second batch continues with the same store
-    let out = run(&dir, &["batch", "run", "--artists", "3", "--creation-probability", "0"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &dir,
+        &[
+            "batch",
+            "run",
+            "--artists",
+            "3",
+            "--creation-probability",
+            "0",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let artists_after = ok_json(&dir, &["artist", "list"]);
     assert_eq!(
         artists_after.as_array().unwrap().len(),
@@ -121,7 +176,12 @@ fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continue
         .sum();
     assert_eq!(history_after, 6);
     let all = ok_json(&dir, &["releases", "list", "--limit", "100"]);
-    let mut ids: Vec<&str> = all.as_array().unwrap().iter().map(|r| r["release_id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["release_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids.len(), 6);
     ids.dedup();
     assert_eq!(ids.len(), 6, "no release twice");
@@ -136,8 +196,24 @@ fn a_batch_runs_offline_and_leaves_verified_releases_and_a_second_batch_continue
 fn rejecting_everything_makes_no_releases_and_records_the_rejections() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let out = run(&dir, &["batch", "run", "--artists", "5", "--approve", "reject", "--creation-probability", "0"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &dir,
+        &[
+            "batch",
+            "run",
+            "--artists",
+            "5",
+            "--approve",
+            "reject",
+            "--creation-probability",
+            "0",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let artists = ok_json(&dir, &["artist", "list"]);
     // the starter roster has one autopilot artist, whose release is approved anyway
     let releases = ok_json(&dir, &["releases", "list"]);
@@ -183,7 +259,11 @@ fn interrupting_a_batch_leaves_nothing_half_done_after_the_next_batch_starts() {
         }
         // the next batch recovers whatever was left
         let out = run(&dir, &["batch", "run", "--artists", "1"]);
-        assert!(out.status.success(), "{signal}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{signal}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let runs = ok_json(&dir, &["runs", "list", "--limit", "100"]);
         for r in runs.as_array().unwrap() {
             let status = r["status"].as_str().unwrap();
@@ -214,9 +294,16 @@ fn bad_input_is_a_clear_error_and_deletes_nothing() {
     let out = run(&dir, &["batch", "run"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: ") && err.contains("noktvrn.db"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("noktvrn.db"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert_eq!(std::fs::read(dir.join("noktvrn.db")).unwrap(), garbage, "untouched");
+    assert_eq!(
+        std::fs::read(dir.join("noktvrn.db")).unwrap(),
+        garbage,
+        "untouched"
+    );
 
     // a data dir that cannot be created (under a regular file)
     let file = tmp.path().join("plain-file");
@@ -228,19 +315,42 @@ fn bad_input_is_a_clear_error_and_deletes_nothing() {
     // an invalid artist file
     let dir = tmp.path().join("ok");
     let bad = tmp.path().join("artist.json");
-    std::fs::write(&bad, r#"{"name": "", "genre": "lofi", "llm_config": {"model": "x", "temperature": 9}}"#).unwrap();
-    let out = run(&dir, &["artist", "create", "--from-file", bad.to_str().unwrap()]);
+    std::fs::write(
+        &bad,
+        r#"{"name": "", "genre": "lofi", "llm_config": {"model": "x", "temperature": 9}}"#,
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        &["artist", "create", "--from-file", bad.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("name") && err.contains("llm_config.temperature"), "{err}");
+    assert!(
+        err.contains("name") && err.contains("llm_config.temperature"),
+        "{err}"
+    );
     std::fs::write(&bad, r#"{"name": "A", "genre": "lofi", "colour": "red"}"#).unwrap();
-    let out = run(&dir, &["artist", "create", "--from-file", bad.to_str().unwrap()]);
+    let out = run(
+        &dir,
+        &["artist", "create", "--from-file", bad.to_str().unwrap()],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
-    assert_eq!(ok_json(&dir, &["artist", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        ok_json(&dir, &["artist", "list"]).as_array().unwrap().len(),
+        0
+    );
     // a good one goes in
     std::fs::write(&bad, r#"{"name": "Velvet Static", "genre": "darkwave"}"#).unwrap();
-    let out = run(&dir, &["artist", "create", "--from-file", bad.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &dir,
+        &["artist", "create", "--from-file", bad.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let shown = ok_json(&dir, &["artist", "show", "velvet_static"]);
     assert_eq!(shown["artist"]["status"], "candidate");
 
@@ -258,13 +368,36 @@ fn operators_pause_resume_and_set_autopilot_with_a_logged_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let f = tmp.path().join("a.json");
-    std::fs::write(&f, r#"{"name": "Night Bus", "genre": "lofi", "status": "active"}"#).unwrap();
-    assert!(run(&dir, &["artist", "create", "--from-file", f.to_str().unwrap()]).status.success());
-    assert!(run(&dir, &["artist", "pause", "night_bus"]).status.success());
+    std::fs::write(
+        &f,
+        r#"{"name": "Night Bus", "genre": "lofi", "status": "active"}"#,
+    )
+    .unwrap();
+    assert!(
+        run(
+            &dir,
+            &["artist", "create", "--from-file", f.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        run(&dir, &["artist", "pause", "night_bus"])
+            .status
+            .success()
+    );
     let a = ok_json(&dir, &["artist", "show", "night_bus"]);
     assert_eq!(a["artist"]["status"], "paused");
-    assert!(run(&dir, &["artist", "autopilot", "night_bus", "on"]).status.success());
-    assert!(run(&dir, &["artist", "resume", "night_bus"]).status.success());
+    assert!(
+        run(&dir, &["artist", "autopilot", "night_bus", "on"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&dir, &["artist", "resume", "night_bus"])
+            .status
+            .success()
+    );
     let a = ok_json(&dir, &["artist", "show", "night_bus"]);
     assert_eq!(a["artist"]["status"], "active");
     assert_eq!(a["artist"]["autopilot_enabled"], true);

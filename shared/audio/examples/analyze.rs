@@ -26,13 +26,19 @@ fn main() {
         }
     }
     if std::env::var_os("RUST_LOG").is_some() {
-        tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
     }
     let mut failed = false;
     if let Some(dir) = dump {
         for f in &files {
             if let Ok((onset, grid)) = noktvrn_audio::extract_raw_features(f) {
-                let stem = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let stem = f
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
                 let _ = std::fs::write(dir.join(format!("{stem}.onset.f32")), bytes(&onset));
                 let _ = std::fs::write(dir.join(format!("{stem}.grid.f32")), bytes(&grid));
@@ -44,7 +50,15 @@ fn main() {
         println!("file,frames,duration_s,sample_rate,channels,codec");
         for f in &files {
             match noktvrn_audio::decode_only_path(f) {
-                Ok(s) => println!("{},{},{:.3},{},{},{}", f.display(), s.frames, s.duration_s, s.sample_rate, s.channels, s.codec),
+                Ok(s) => println!(
+                    "{},{},{:.3},{},{},{}",
+                    f.display(),
+                    s.frames,
+                    s.duration_s,
+                    s.sample_rate,
+                    s.channels,
+                    s.codec
+                ),
                 Err(e) => {
                     eprintln!("{}: {e}", f.display());
                     failed = true;
@@ -55,7 +69,13 @@ fn main() {
         for f in &files {
             match noktvrn_audio::analyze_path_debug(f, &noktvrn_audio::AnalysisOptions::default()) {
                 Ok((a, d)) => {
-                    println!("== {} bpm={:?} key={:?} {:?}", f.display(), a.tempo.bpm, a.key.tonic, a.key.mode);
+                    println!(
+                        "== {} bpm={:?} key={:?} {:?}",
+                        f.display(),
+                        a.tempo.bpm,
+                        a.key.tonic,
+                        a.key.mode
+                    );
                     for l in d {
                         println!("   {l}");
                     }
@@ -73,11 +93,17 @@ fn main() {
                     if json {
                         let mut v = serde_json::to_value(&a).unwrap_or_default();
                         if let Some(o) = v.as_object_mut() {
-                            o.insert("file".into(), serde_json::Value::String(p.display().to_string()));
+                            o.insert(
+                                "file".into(),
+                                serde_json::Value::String(p.display().to_string()),
+                            );
                         }
                         println!("{v}");
                     } else {
-                        println!("{}", noktvrn_audio::report::csv_row(&p.display().to_string(), &a));
+                        println!(
+                            "{}",
+                            noktvrn_audio::report::csv_row(&p.display().to_string(), &a)
+                        );
                     }
                 }
                 Err(e) => {

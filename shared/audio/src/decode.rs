@@ -146,7 +146,10 @@ pub(crate) fn decode_source(
             Ok(Ok(p)) => p,
             Ok(Err(SymError::IoError(e))) if e.kind() == ErrorKind::UnexpectedEof => break,
             Ok(Err(SymError::ResetRequired)) => {
-                tracing::warn!(packet = stats.packets, "stream requires a decoder reset (chained stream); stopping there");
+                tracing::warn!(
+                    packet = stats.packets,
+                    "stream requires a decoder reset (chained stream); stopping there"
+                );
                 stats.truncated = true;
                 break;
             }
@@ -157,7 +160,10 @@ pub(crate) fn decode_source(
                 break;
             }
             Err(_) => {
-                tracing::warn!(packet = stats.packets, "container reader failed on malformed data; stopping");
+                tracing::warn!(
+                    packet = stats.packets,
+                    "container reader failed on malformed data; stopping"
+                );
                 stats.truncated = true;
                 break;
             }
@@ -175,7 +181,8 @@ pub(crate) fn decode_source(
                 }
                 let ch = spec.channels.count();
                 let need = buf.capacity().max(frames);
-                let fits = sbuf_channels == ch && sbuf.as_ref().is_some_and(|s| s.capacity() >= need * ch);
+                let fits =
+                    sbuf_channels == ch && sbuf.as_ref().is_some_and(|s| s.capacity() >= need * ch);
                 if !fits {
                     sbuf = Some(SampleBuffer::<f32>::new(need as u64, spec));
                     sbuf_channels = ch;
@@ -194,7 +201,9 @@ pub(crate) fn decode_source(
                     None => {
                         if rate == 0 || channels == 0 {
                             return Err(AudioError::Undecodable {
-                                reason: format!("invalid stream format: {rate} Hz, {channels} channels"),
+                                reason: format!(
+                                    "invalid stream format: {rate} Hz, {channels} channels"
+                                ),
                                 source: None,
                             });
                         }
@@ -245,7 +254,10 @@ pub(crate) fn decode_source(
             Err(_) => {
                 stats.skipped_packets += 1;
                 consecutive_errors += 1;
-                tracing::warn!(packet = stats.packets, "decoder failed on malformed packet; skipping");
+                tracing::warn!(
+                    packet = stats.packets,
+                    "decoder failed on malformed packet; skipping"
+                );
                 if consecutive_errors > MAX_CONSECUTIVE_ERRORS {
                     stats.truncated = true;
                     break;

@@ -58,7 +58,9 @@ impl AudioError {
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self,
-            AudioError::Unsupported { .. } | AudioError::Undecodable { .. } | AudioError::NoAudio { .. }
+            AudioError::Unsupported { .. }
+                | AudioError::Undecodable { .. }
+                | AudioError::NoAudio { .. }
         )
     }
 }

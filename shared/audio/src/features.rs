@@ -244,7 +244,11 @@ impl FeatureExtractor {
         }
         if self
             .onset_fft
-            .process_with_scratch(&mut self.onset_in, &mut self.onset_spec, &mut self.onset_scratch)
+            .process_with_scratch(
+                &mut self.onset_in,
+                &mut self.onset_spec,
+                &mut self.onset_scratch,
+            )
             .is_err()
         {
             self.out.onset.push(0.0);
@@ -255,7 +259,11 @@ impl FeatureExtractor {
         let prev2 = (cur + 1) % 3; // oldest = two frames ago
         {
             let h = &mut self.hist[cur];
-            for (l, c) in h.iter_mut().zip(self.onset_spec.iter()).take(self.onset_bins + 1) {
+            for (l, c) in h
+                .iter_mut()
+                .zip(self.onset_spec.iter())
+                .take(self.onset_bins + 1)
+            {
                 *l = fast_ln(1.0 + 10.0 * c.norm_sqr().sqrt());
             }
         }
@@ -281,12 +289,20 @@ impl FeatureExtractor {
         let n = PITCH_N;
         let start = self.pos + RING - n;
         let w = &self.ring[start..start + n];
-        for (o, (&x, &h)) in self.pitch_in.iter_mut().zip(w.iter().zip(self.pitch_win.iter())) {
+        for (o, (&x, &h)) in self
+            .pitch_in
+            .iter_mut()
+            .zip(w.iter().zip(self.pitch_win.iter()))
+        {
             *o = x * h;
         }
         if self
             .pitch_fft
-            .process_with_scratch(&mut self.pitch_in, &mut self.pitch_spec, &mut self.pitch_scratch)
+            .process_with_scratch(
+                &mut self.pitch_in,
+                &mut self.pitch_spec,
+                &mut self.pitch_scratch,
+            )
             .is_err()
         {
             return;
@@ -313,14 +329,21 @@ impl FeatureExtractor {
             let lv = (1.0 + 10.0 * v).ln();
             // nearest semitone; middle cell of each triple is the semitone centre
             let semi = GRID_MIDI_LO as usize + c / CELLS_PER_SEMITONE;
-            let wgt = if c % CELLS_PER_SEMITONE == 1 { 1.0 } else { 0.5 };
+            let wgt = if c % CELLS_PER_SEMITONE == 1 {
+                1.0
+            } else {
+                0.5
+            };
             chroma[semi % 12] += lv * wgt;
         }
         self.out.chroma.push(chroma);
         // timbre
         let mut tb = [0f32; TIMBRE_BANDS];
         for (b, t) in tb.iter_mut().enumerate() {
-            let (lo, hi) = (self.band_edges[b], self.band_edges[b + 1].max(self.band_edges[b] + 1));
+            let (lo, hi) = (
+                self.band_edges[b],
+                self.band_edges[b + 1].max(self.band_edges[b] + 1),
+            );
             let e: f32 = self.power[lo..hi.min(self.power.len())].iter().sum();
             *t = (1e-10 + e / (hi - lo) as f32).log10();
         }
@@ -340,7 +363,11 @@ impl FeatureExtractor {
                         (self.power[k + 1] + 1e-12).ln(),
                     );
                     let den = a - 2.0 * b + c;
-                    let delta = if den.abs() > 1e-9 { 0.5 * (a - c) / den } else { 0.0 };
+                    let delta = if den.abs() > 1e-9 {
+                        0.5 * (a - c) / den
+                    } else {
+                        0.0
+                    };
                     let f = (k as f32 + delta.clamp(-0.5, 0.5)) * bin_hz;
                     let m = 69.0 + 12.0 * (f / 440.0).log2();
                     let dev = m - m.round();
@@ -387,7 +414,10 @@ pub fn fast_ln(x: f32) -> f32 {
     let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000); // 1 <= m < 2
     let t = m - 1.0;
     // ln(1+t) on [0,1): minimax-style polynomial
-    let p = t * (0.999_977_5 + t * (-0.499_124_9 + t * (0.327_257_6 + t * (-0.223_379_5 + t * (0.130_119_6 + t * -0.041_528_0)))));
+    let p = t
+        * (0.999_977_5
+            + t * (-0.499_124_9
+                + t * (0.327_257_6 + t * (-0.223_379_5 + t * (0.130_119_6 + t * -0.041_528_0)))));
     p + e as f32 * std::f32::consts::LN_2
 }
 

@@ -29,9 +29,13 @@ use crate::types::{Mode, PITCH_NAMES};
 /// of 490 major-mode pieces of the common-practice classical repertoire
 /// (the repertoire we analyse: chorales, classical movements, folk tunes
 /// in major/minor); sharply separates diatonic from chromatic degrees.
-pub const PROFILE_MAJOR: [f64; 12] = [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081];
+pub const PROFILE_MAJOR: [f64; 12] = [
+    0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081,
+];
 /// Minor-key profile: Albrecht & Shanahan (2013), 492 minor-mode pieces.
-pub const PROFILE_MINOR: [f64; 12] = [0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052];
+pub const PROFILE_MINOR: [f64; 12] = [
+    0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052,
+];
 /// Amplitude decay per harmonic in the templates (partials 1-6).
 pub const HARM_DECAY: f64 = 0.8;
 /// Weight of the bass correlation.
@@ -70,7 +74,11 @@ fn corr(a: &[f64; 12], b: &[f64; 12]) -> f64 {
         da += x * x;
         db += y * y;
     }
-    if da <= 1e-18 || db <= 1e-18 { 0.0 } else { num / (da * db).sqrt() }
+    if da <= 1e-18 || db <= 1e-18 {
+        0.0
+    } else {
+        num / (da * db).sqrt()
+    }
 }
 
 fn rotate(t: &[f64; 12], k: usize) -> [f64; 12] {
@@ -100,7 +108,8 @@ fn chroma_range(grid: &[f64], tuning: f64, lo: i32, hi: i32) -> [f64; 12] {
     let cps = CELLS_PER_SEMITONE as f64;
     for m in lo.max(GRID_MIDI_LO)..=hi.min(GRID_MIDI_HI) {
         let centre = (m - GRID_MIDI_LO) as f64 * cps + 1.0 + tuning * cps;
-        let v = grid_at(grid, centre) + 0.5 * (grid_at(grid, centre - 1.0) + grid_at(grid, centre + 1.0));
+        let v = grid_at(grid, centre)
+            + 0.5 * (grid_at(grid, centre - 1.0) + grid_at(grid, centre + 1.0));
         c[(m.rem_euclid(12)) as usize] += v;
     }
     c
@@ -137,7 +146,10 @@ pub fn estimate(grid_sum: &[f64], frames: usize, tuning_cos: f64, tuning_sin: f6
     let (bass_major, bass_minor) = (tpl_major, tpl_minor);
     let mut scores: Vec<(f64, usize, Mode)> = Vec::with_capacity(24);
     for k in 0..12 {
-        for (mode, tpl, btpl) in [(Mode::Major, &tpl_major, &bass_major), (Mode::Minor, &tpl_minor, &bass_minor)] {
+        for (mode, tpl, btpl) in [
+            (Mode::Major, &tpl_major, &bass_major),
+            (Mode::Minor, &tpl_minor, &bass_minor),
+        ] {
             let s = corr(&treble, &rotate(tpl, k)) + BASS_WEIGHT * corr(&bass, &rotate(btpl, k));
             scores.push((s, k, mode));
         }
@@ -152,12 +164,16 @@ pub fn estimate(grid_sum: &[f64], frames: usize, tuning_cos: f64, tuning_sin: f6
     res.confidence = ((s0 - s1) / denom * 4.0).clamp(0.0, 1.0);
     let fmt = |c: &[f64; 12]| {
         let mx = c.iter().cloned().fold(1e-12, f64::max);
-        c.iter().map(|v| format!("{:.2}", v / mx)).collect::<Vec<_>>().join(" ")
+        c.iter()
+            .map(|v| format!("{:.2}", v / mx))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     res.debug.push(format!("treble {}", fmt(&treble)));
     res.debug.push(format!("bass   {}", fmt(&bass)));
     for (s, k, m) in scores.iter().take(4) {
-        res.debug.push(format!("{} {} {:.4}", PITCH_NAMES[*k], m.as_str(), s));
+        res.debug
+            .push(format!("{} {} {:.4}", PITCH_NAMES[*k], m.as_str(), s));
     }
     res
 }

@@ -29,8 +29,8 @@ use std::path::Path;
 pub use decode::DecodeStats;
 pub use error::AudioError;
 pub use types::{
-    Analysis, AnalysisOptions, Energy, Key, Loudness, Mode, PITCH_NAMES, SCHEMA_VERSION, Section, Spectral,
-    Structure, Tempo,
+    Analysis, AnalysisOptions, Energy, Key, Loudness, Mode, PITCH_NAMES, SCHEMA_VERSION, Section,
+    Spectral, Structure, Tempo,
 };
 
 use decode::{NullSink, decode_source};
@@ -38,7 +38,9 @@ use features::FeatureExtractor;
 use pipeline::Pipeline;
 
 fn ext_of(path: &Path) -> Option<String> {
-    path.extension().and_then(|e| e.to_str()).map(|s| s.to_ascii_lowercase())
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|s| s.to_ascii_lowercase())
 }
 
 fn open(path: &Path) -> Result<std::fs::File, AudioError> {
@@ -60,7 +62,11 @@ pub fn analyze_path(path: &Path, opts: &AnalysisOptions) -> Result<Analysis, Aud
 
 /// Analyse an in-memory file. `extension_hint` (e.g. `"mp3"`) only orders
 /// the probes; the content decides.
-pub fn analyze_bytes(bytes: &[u8], extension_hint: Option<&str>, opts: &AnalysisOptions) -> Result<Analysis, AudioError> {
+pub fn analyze_bytes(
+    bytes: &[u8],
+    extension_hint: Option<&str>,
+    opts: &AnalysisOptions,
+) -> Result<Analysis, AudioError> {
     let cursor = std::io::Cursor::new(bytes.to_vec());
     analyze_source(Box::new(cursor), extension_hint, opts)
 }
@@ -76,7 +82,10 @@ pub fn decode_only_path(path: &Path) -> Result<DecodeStats, AudioError> {
 }
 
 /// Decode in-memory bytes without analysing them.
-pub fn decode_only_bytes(bytes: &[u8], extension_hint: Option<&str>) -> Result<DecodeStats, AudioError> {
+pub fn decode_only_bytes(
+    bytes: &[u8],
+    extension_hint: Option<&str>,
+) -> Result<DecodeStats, AudioError> {
     let cursor = std::io::Cursor::new(bytes.to_vec());
     let mut sink = NullSink { checksum: 0.0 };
     decode_source(Box::new(cursor), extension_hint, &mut sink)
@@ -103,7 +112,10 @@ fn analyze_source(
 
 /// Debug lines from the tempo and key estimators (for development tools).
 #[doc(hidden)]
-pub fn analyze_path_debug(path: &Path, opts: &AnalysisOptions) -> Result<(Analysis, Vec<String>), AudioError> {
+pub fn analyze_path_debug(
+    path: &Path,
+    opts: &AnalysisOptions,
+) -> Result<(Analysis, Vec<String>), AudioError> {
     let file = open(path)?;
     let ext = ext_of(path);
     let mut pipe = Pipeline::new(opts);
@@ -111,7 +123,12 @@ pub fn analyze_path_debug(path: &Path, opts: &AnalysisOptions) -> Result<(Analys
     let (sum, fx) = pipe.finish()?;
     let fps = FeatureExtractor::onset_fps();
     let t = tempo::estimate(&fx.out.onset, fps, opts.min_bpm, opts.max_bpm);
-    let k = key::estimate(&fx.out.grid_sum, fx.out.chroma.len(), fx.out.tuning_cos, fx.out.tuning_sin);
+    let k = key::estimate(
+        &fx.out.grid_sum,
+        fx.out.chroma.len(),
+        fx.out.tuning_cos,
+        fx.out.tuning_sin,
+    );
     let mut dbg = t.debug.clone();
     dbg.extend(k.debug.iter().cloned());
     Ok((build_analysis(&stats, sum, fx, opts), dbg))
@@ -130,17 +147,39 @@ pub fn extract_raw_features(path: &Path) -> Result<(Vec<f32>, Vec<f32>), AudioEr
     Ok((fx.out.onset, fx.raw_grid))
 }
 
-fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: FeatureExtractor, opts: &AnalysisOptions) -> Analysis {
+fn build_analysis(
+    stats: &DecodeStats,
+    sum: pipeline::StreamSummary,
+    fx: FeatureExtractor,
+    opts: &AnalysisOptions,
+) -> Analysis {
     let fps = FeatureExtractor::onset_fps();
     let feats = &fx.out;
     let duration_s = stats.duration_s;
     let samples = sum.frames as f64 * sum.channels.max(1) as f64;
-    let rms = if samples > 0.0 { (sum.sum_sq / samples).sqrt() } else { 0.0 };
-    let rms_dbfs = if rms > 1e-10 { Some(20.0 * rms.log10()) } else { None };
-    let sample_peak_dbfs = if sum.peak > 1e-10 { Some(20.0 * f64::from(sum.peak).log10()) } else { None };
+    let rms = if samples > 0.0 {
+        (sum.sum_sq / samples).sqrt()
+    } else {
+        0.0
+    };
+    let rms_dbfs = if rms > 1e-10 {
+        Some(20.0 * rms.log10())
+    } else {
+        None
+    };
+    let sample_peak_dbfs = if sum.peak > 1e-10 {
+        Some(20.0 * f64::from(sum.peak).log10())
+    } else {
+        None
+    };
 
     let t = tempo::estimate(&feats.onset, fps, opts.min_bpm, opts.max_bpm);
-    let k = key::estimate(&feats.grid_sum, feats.chroma.len(), feats.tuning_cos, feats.tuning_sin);
+    let k = key::estimate(
+        &feats.grid_sum,
+        feats.chroma.len(),
+        feats.tuning_cos,
+        feats.tuning_sin,
+    );
     let st = structure::analyse(&structure::StructureInput {
         chroma: &feats.chroma,
         timbre: &feats.timbre,
@@ -160,7 +199,12 @@ fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: Feature
         rolloff_hz: finite(sum.rolloff_hz),
         flatness: finite(sum.flatness),
     };
-    let score = energy_score(loud.integrated_lufs.or(rms_dbfs), t.onset_rate, spectral.centroid_hz, t.bpm);
+    let score = energy_score(
+        loud.integrated_lufs.or(rms_dbfs),
+        t.onset_rate,
+        spectral.centroid_hz,
+        t.bpm,
+    );
     Analysis {
         schema_version: SCHEMA_VERSION,
         duration_s: fin(duration_s, 0.0),
@@ -173,7 +217,11 @@ fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: Feature
         energy: Energy {
             score: fin(score, 0.0),
             curve_hop_s: fin(sum.energy_hop_s, opts.energy_hop_s),
-            curve: sum.energy_curve.iter().map(|v| if v.is_finite() { *v } else { -100.0 }).collect(),
+            curve: sum
+                .energy_curve
+                .iter()
+                .map(|v| if v.is_finite() { *v } else { -100.0 })
+                .collect(),
         },
         spectral,
         onset_rate: fin(t.onset_rate, 0.0),
@@ -190,7 +238,11 @@ fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: Feature
             confidence: fin(k.confidence, 0.0),
             runner_up: k.runner_up,
             tuning_cents: fin(k.tuning_cents, 0.0),
-            chroma: k.chroma.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect(),
+            chroma: k
+                .chroma
+                .iter()
+                .map(|v| if v.is_finite() { *v } else { 0.0 })
+                .collect(),
         },
         structure: st,
         skipped_packets: stats.skipped_packets,
@@ -201,7 +253,12 @@ fn build_analysis(stats: &DecodeStats, sum: pipeline::StreamSummary, fx: Feature
 /// 0-1 energy: loudness (-40..-8 LUFS), onset density (0..8 /s), brightness
 /// (centroid 300..3000 Hz, log) and tempo (60..180 BPM), weighted
 /// 0.4 / 0.3 / 0.15 / 0.15.
-pub fn energy_score(loudness: Option<f64>, onset_rate: f64, centroid_hz: Option<f64>, bpm: Option<f64>) -> f64 {
+pub fn energy_score(
+    loudness: Option<f64>,
+    onset_rate: f64,
+    centroid_hz: Option<f64>,
+    bpm: Option<f64>,
+) -> f64 {
     let Some(l) = loudness else { return 0.0 };
     let lin = |v: f64, a: f64, b: f64| ((v - a) / (b - a)).clamp(0.0, 1.0);
     let loud = lin(l, -40.0, -8.0);

@@ -43,7 +43,12 @@ impl Rs {
             Rs::Sinc(r) => r.output_delay(),
         }
     }
-    fn process(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>], partial: bool) -> Result<usize, rubato::ResampleError> {
+    fn process(
+        &mut self,
+        input: &[Vec<f32>],
+        out: &mut [Vec<f32>],
+        partial: bool,
+    ) -> Result<usize, rubato::ResampleError> {
         let res = match self {
             Rs::None => return Ok(0),
             Rs::Fft(r) => {
@@ -85,7 +90,9 @@ struct Spectral {
 
 impl Spectral {
     fn new(sr: u32) -> Self {
-        let n = ((f64::from(sr) * 0.046) as usize).next_power_of_two().clamp(256, 8192);
+        let n = ((f64::from(sr) * 0.046) as usize)
+            .next_power_of_two()
+            .clamp(256, 8192);
         let hop = (f64::from(sr) * 0.25) as usize;
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(n);
@@ -141,7 +148,11 @@ impl Spectral {
         if energy < 1e-6 {
             return; // below -60 dBFS: silence says nothing about spectral shape
         }
-        for (o, (&x, &w)) in self.inp.iter_mut().zip(self.buf.iter().zip(self.win.iter())) {
+        for (o, (&x, &w)) in self
+            .inp
+            .iter_mut()
+            .zip(self.buf.iter().zip(self.win.iter()))
+        {
             *o = x * w;
         }
         if self
@@ -183,7 +194,6 @@ impl Spectral {
 
 /// Results of the streaming pass that are not frame features.
 pub struct StreamSummary {
-    pub sample_rate: u32,
     pub channels: usize,
     pub frames: u64,
     pub sum_sq: f64,
@@ -312,10 +322,10 @@ impl Pipeline {
             }
             if tp.add_frames_f32(x).is_ok() {
                 for c in 0..ch {
-                    if let Ok(p) = tp.prev_true_peak(c as u32) {
-                        if p.is_finite() {
-                            self.tp_max = self.tp_max.max(p);
-                        }
+                    if let Ok(p) = tp.prev_true_peak(c as u32)
+                        && p.is_finite()
+                    {
+                        self.tp_max = self.tp_max.max(p);
                     }
                 }
             }
@@ -361,22 +371,24 @@ impl Pipeline {
         let (mut il, mut lra, mut tp) = (None, None, None);
         if let Some(ebu) = self.ebu.as_ref() {
             il = ebu.loudness_global().ok().filter(|v| v.is_finite());
-            lra = ebu.loudness_range().ok().filter(|v| v.is_finite() && il.is_some());
+            lra = ebu
+                .loudness_range()
+                .ok()
+                .filter(|v| v.is_finite() && il.is_some());
         }
         if self.tp.is_some() && self.tp_max > 0.0 && self.tp_max.is_finite() {
             tp = Some(20.0 * self.tp_max.log10());
         }
         let (mut cen, mut rol, mut fla) = (None, None, None);
-        if let Some(s) = self.spectral.as_ref() {
-            if s.count > 0 {
-                let n = s.count as f64;
-                cen = Some(s.sum_centroid / n);
-                rol = Some(s.sum_rolloff / n);
-                fla = Some(s.sum_flatness / n);
-            }
+        if let Some(s) = self.spectral.as_ref()
+            && s.count > 0
+        {
+            let n = s.count as f64;
+            cen = Some(s.sum_centroid / n);
+            rol = Some(s.sum_rolloff / n);
+            fla = Some(s.sum_flatness / n);
         }
         let summary = StreamSummary {
-            sample_rate: self.sr,
             channels: self.channels,
             frames: self.frames,
             sum_sq: self.sum_sq,
@@ -395,7 +407,11 @@ impl Pipeline {
 }
 
 fn db_floor(rms: f64) -> f32 {
-    if rms > 1e-5 { (20.0 * rms.log10()) as f32 } else { -100.0 }
+    if rms > 1e-5 {
+        (20.0 * rms.log10()) as f32
+    } else {
+        -100.0
+    }
 }
 
 impl PcmSink for Pipeline {
@@ -419,14 +435,16 @@ impl PcmSink for Pipeline {
             }
         }
         self.spectral = Some(Spectral::new(sample_rate));
-        self.energy_hop = ((self.opts.energy_hop_s.clamp(0.01, 60.0)) * f64::from(sample_rate)).max(1.0) as usize;
+        self.energy_hop =
+            ((self.opts.energy_hop_s.clamp(0.01, 60.0)) * f64::from(sample_rate)).max(1.0) as usize;
         self.rs = if sample_rate == ANALYSIS_SR {
             Rs::None
         } else {
             let (a, b) = (sample_rate as usize, ANALYSIS_SR as usize);
             let g = gcd(a, b);
             if a / g <= 8192 && b / g <= 8192 {
-                let r = FftFixedIn::<f32>::new(a, b, RS_CHUNK, 2, 1).map_err(|e| AudioError::Internal(e.to_string()))?;
+                let r = FftFixedIn::<f32>::new(a, b, RS_CHUNK, 2, 1)
+                    .map_err(|e| AudioError::Internal(e.to_string()))?;
                 Rs::Fft(Box::new(r))
             } else {
                 let params = SincInterpolationParameters {
@@ -503,11 +521,16 @@ impl PcmSink for Pipeline {
         let x = if clean {
             x
         } else {
-            sanitized = x.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect();
+            sanitized = x
+                .iter()
+                .map(|v| if v.is_finite() { *v } else { 0.0 })
+                .collect();
             &sanitized
         };
-        if let Some(ebu) = self.ebu.as_mut() {
-            if !self.ebu_failed {
+        if let Some(ebu) = self.ebu.as_mut()
+            && !self.ebu_failed
+        {
+            {
                 let fed: &[f32] = if self.ebu_decim <= 1 {
                     x
                 } else {

@@ -26,7 +26,9 @@ pub fn csv_quote(s: &str) -> String {
 }
 
 fn opt(v: Option<f64>, prec: usize) -> String {
-    v.filter(|x| x.is_finite()).map(|x| format!("{x:.prec$}")).unwrap_or_default()
+    v.filter(|x| x.is_finite())
+        .map(|x| format!("{x:.prec$}"))
+        .unwrap_or_default()
 }
 
 /// One CSV row for `file`.
@@ -35,7 +37,10 @@ pub fn csv_row(file: &str, a: &Analysis) -> String {
         csv_quote(file),
         opt(a.tempo.bpm, 2),
         a.key.tonic.clone().unwrap_or_default(),
-        a.key.mode.map(|m| m.as_str().to_string()).unwrap_or_default(),
+        a.key
+            .mode
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
         format!("{:.3}", a.duration_s),
         opt(a.rms_dbfs, 2),
         opt(a.loudness.integrated_lufs, 2),
@@ -51,7 +56,10 @@ pub fn csv_row(file: &str, a: &Analysis) -> String {
 
 /// Analyse many files in parallel (`threads` workers, 0 = all cores), one
 /// file per worker; results in input order.
-pub fn analyze_many(paths: &[PathBuf], threads: usize) -> Vec<(PathBuf, Result<Analysis, AudioError>)> {
+pub fn analyze_many(
+    paths: &[PathBuf],
+    threads: usize,
+) -> Vec<(PathBuf, Result<Analysis, AudioError>)> {
     analyze_many_with(paths, threads, &AnalysisOptions::default())
 }
 
@@ -72,7 +80,10 @@ pub fn analyze_many_with(
         Ok(pool) => pool.install(run),
         Err(e) => {
             tracing::warn!(error = %e, "could not build a thread pool; analysing sequentially");
-            paths.iter().map(|p| (p.clone(), crate::analyze_path(p, opts))).collect()
+            paths
+                .iter()
+                .map(|p| (p.clone(), crate::analyze_path(p, opts)))
+                .collect()
         }
     }
 }

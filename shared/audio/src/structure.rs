@@ -45,7 +45,11 @@ fn letter(i: usize) -> String {
 }
 
 fn summarise(sections: &[Section]) -> String {
-    sections.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(" – ")
+    sections
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect::<Vec<_>>()
+        .join(" – ")
 }
 
 /// Segment the piece.
@@ -100,11 +104,11 @@ pub fn analyse(inp: &StructureInput) -> Structure {
         let b = ((edges[i + 1] * inp.fps).ceil() as usize).clamp(a + 1, nf);
         let f = &mut feats[i * dim..(i + 1) * dim];
         for j in a..b {
-            for c in 0..12 {
-                f[c] += f64::from(inp.chroma[j][c]);
+            for (d, v) in f[..12].iter_mut().zip(inp.chroma[j].iter()) {
+                *d += f64::from(*v);
             }
-            for t in 0..TIMBRE_BANDS {
-                f[12 + t] += f64::from(inp.timbre[j][t]);
+            for (d, v) in f[12..].iter_mut().zip(inp.timbre[j].iter()) {
+                *d += f64::from(*v);
             }
         }
         let cnt = (b - a) as f64;
@@ -115,10 +119,20 @@ pub fn analyse(inp: &StructureInput) -> Structure {
     // normalise: chroma mean-removed + L2, timbre z-scored over frames
     for t in 0..dim {
         let mean = (0..m).map(|i| feats[i * dim + t]).sum::<f64>() / m as f64;
-        let sd = ((0..m).map(|i| (feats[i * dim + t] - mean).powi(2)).sum::<f64>() / m as f64).sqrt();
+        let sd = ((0..m)
+            .map(|i| (feats[i * dim + t] - mean).powi(2))
+            .sum::<f64>()
+            / m as f64)
+            .sqrt();
         for i in 0..m {
             let v = &mut feats[i * dim + t];
-            *v = if t < 12 { *v - mean } else if sd > 1e-9 { (*v - mean) / sd } else { 0.0 };
+            *v = if t < 12 {
+                *v - mean
+            } else if sd > 1e-9 {
+                (*v - mean) / sd
+            } else {
+                0.0
+            };
         }
     }
     for i in 0..m {
@@ -136,14 +150,19 @@ pub fn analyse(inp: &StructureInput) -> Structure {
     let mut ssm = vec![0f64; m * m];
     for i in 0..m {
         for j in i..m {
-            let (fi, fj) = (&feats[i * dim..(i + 1) * dim], &feats[j * dim..(j + 1) * dim]);
+            let (fi, fj) = (
+                &feats[i * dim..(i + 1) * dim],
+                &feats[j * dim..(j + 1) * dim],
+            );
             let s: f64 = fi.iter().zip(fj.iter()).map(|(a, b)| a * b).sum();
             ssm[i * m + j] = s;
             ssm[j * m + i] = s;
         }
     }
     let mean = ssm.iter().sum::<f64>() / (m * m) as f64;
-    let sd = (ssm.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m * m) as f64).sqrt().max(1e-9);
+    let sd = (ssm.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m * m) as f64)
+        .sqrt()
+        .max(1e-9);
     for v in ssm.iter_mut() {
         *v = (*v - mean) / sd;
     }
@@ -180,7 +199,10 @@ pub fn analyse(inp: &StructureInput) -> Structure {
     cands.sort_by(|&a, &b| nov[b].total_cmp(&nov[a]));
     let mut bounds: Vec<usize> = Vec::new();
     for c in cands {
-        if c >= min_gap / 2 && m - c >= min_gap / 2 && bounds.iter().all(|&b| b.abs_diff(c) >= min_gap) {
+        if c >= min_gap / 2
+            && m - c >= min_gap / 2
+            && bounds.iter().all(|&b| b.abs_diff(c) >= min_gap)
+        {
             bounds.push(c);
         }
     }
@@ -256,12 +278,19 @@ pub fn analyse(inp: &StructureInput) -> Structure {
     if sections.len() >= 3 {
         let energy_of = |a: f64, b: f64| -> f64 {
             let h = inp.energy_hop_s.max(1e-3);
-            let (i, j) = ((a / h) as usize, ((b / h).ceil() as usize).min(inp.energy_db.len()));
+            let (i, j) = (
+                (a / h) as usize,
+                ((b / h).ceil() as usize).min(inp.energy_db.len()),
+            );
             if j <= i {
                 return -100.0;
             }
             // mean power in dB
-            let p = inp.energy_db[i..j].iter().map(|&d| 10f64.powf(f64::from(d) / 10.0)).sum::<f64>() / (j - i) as f64;
+            let p = inp.energy_db[i..j]
+                .iter()
+                .map(|&d| 10f64.powf(f64::from(d) / 10.0))
+                .sum::<f64>()
+                / (j - i) as f64;
             10.0 * p.max(1e-10).log10()
         };
         let total = energy_of(0.0, dur);
@@ -269,11 +298,17 @@ pub fn analyse(inp: &StructureInput) -> Structure {
         let first = sections[0].clone();
         let last = sections[sections.len() - 1].clone();
         let short = |s: &Section| s.end_s - s.start_s <= (0.2 * dur).min(40.0);
-        if short(&first) && (energy_of(first.start_s, first.end_s) < total - 3.0 || count(&first.label, &sections) == 1) {
+        if short(&first)
+            && (energy_of(first.start_s, first.end_s) < total - 3.0
+                || count(&first.label, &sections) == 1)
+        {
             sections[0].label = "intro".into();
         }
         let li = sections.len() - 1;
-        if short(&last) && (energy_of(last.start_s, last.end_s) < total - 3.0 || count(&last.label, &sections) == 1) {
+        if short(&last)
+            && (energy_of(last.start_s, last.end_s) < total - 3.0
+                || count(&last.label, &sections) == 1)
+        {
             sections[li].label = "outro".into();
         }
         // letters may now skip (e.g. intro was "A"): relabel the rest

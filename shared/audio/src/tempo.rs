@@ -133,7 +133,11 @@ fn refine_peak(a: &[f64], x: f64, radius: f64) -> (f64, f64) {
     }
     let (y0, y1, y2) = (a[best - 1], a[best], a[best + 1]);
     let den = y0 - 2.0 * y1 + y2;
-    let d = if den.abs() > 1e-12 { (0.5 * (y0 - y2) / den).clamp(-0.5, 0.5) } else { 0.0 };
+    let d = if den.abs() > 1e-12 {
+        (0.5 * (y0 - y2) / den).clamp(-0.5, 0.5)
+    } else {
+        0.0
+    };
     (best as f64 + d, y1 - 0.25 * (y0 - y2) * d)
 }
 
@@ -191,7 +195,11 @@ fn track_beats(local: &[f32], period: f64, tightness: f64) -> Vec<usize> {
     let mut vals: Vec<f64> = maxima.iter().map(|&t| cum[t]).collect();
     vals.sort_by(f64::total_cmp);
     let med = vals[vals.len() / 2];
-    let mut t = *maxima.iter().rev().find(|&&t| cum[t] >= 0.5 * med).unwrap_or(&maxima[maxima.len() - 1]);
+    let mut t = *maxima
+        .iter()
+        .rev()
+        .find(|&&t| cum[t] >= 0.5 * med)
+        .unwrap_or(&maxima[maxima.len() - 1]);
     // among frames within one period before that, take the best cum (ends are soft)
     let mut beats = vec![t];
     let mut guard = 0;
@@ -232,7 +240,11 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     // 1. detrend + rectify
     let half = (0.25 * fps) as usize;
     let mean = running_mean(onset, half);
-    let mut env: Vec<f32> = onset.iter().zip(mean.iter()).map(|(&o, &m)| (o - m).max(0.0)).collect();
+    let mut env: Vec<f32> = onset
+        .iter()
+        .zip(mean.iter())
+        .map(|(&o, &m)| (o - m).max(0.0))
+        .collect();
     let sd = {
         let m = env.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
         (env.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n as f64).sqrt()
@@ -253,7 +265,12 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
         let gap = (0.05 * fps) as usize;
         for i in 1..n - 1 {
             let v = env[i];
-            if v > env[i - 1] && v >= env[i + 1] && v > 1.0 && v > 1.5 * thr_mean[i] && (count == 0 || i - last > gap) {
+            if v > env[i - 1]
+                && v >= env[i + 1]
+                && v > 1.0
+                && v > 1.5 * thr_mean[i]
+                && (count == 0 || i - last > gap)
+            {
                 count += 1;
                 last = i;
             }
@@ -266,7 +283,10 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     let acf = autocorr(&env, max_lag);
     let lag_of = |bpm: f64| 60.0 * fps / bpm;
     // strongest pulse between 40 and 300 BPM (weighted by the prior)
-    let (l_lo, l_hi) = (lag_of(320.0).floor() as usize, (lag_of(35.0).ceil() as usize).min(max_lag - 1));
+    let (l_lo, l_hi) = (
+        lag_of(320.0).floor() as usize,
+        (lag_of(35.0).ceil() as usize).min(max_lag - 1),
+    );
     let mut peaks: Vec<(f64, f64)> = Vec::new();
     for l in l_lo.max(2)..l_hi {
         if acf[l] > acf[l - 1] && acf[l] >= acf[l + 1] && acf[l] > 0.0 {
@@ -326,7 +346,9 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
             let (a, b) = (w[0] as f64, w[1] as f64);
             on += peak_near(&env, a, r);
             mid += peak_near(&env, 0.5 * (a + b), r);
-            third += 0.5 * (peak_near(&env, a + (b - a) / 3.0, r) + peak_near(&env, a + 2.0 * (b - a) / 3.0, r));
+            third += 0.5
+                * (peak_near(&env, a + (b - a) / 3.0, r)
+                    + peak_near(&env, a + 2.0 * (b - a) / 3.0, r));
             cnt += 1;
         }
         let c = cnt.max(1) as f64;
@@ -392,16 +414,25 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     let bpm = 60.0 * fps / period;
     let beats = track_beats(&env, period, 100.0);
     // trim weak beats at the ends
-    let strengths: Vec<f64> = beats.iter().map(|&b| peak_near(&env, b as f64, r)).collect();
+    let strengths: Vec<f64> = beats
+        .iter()
+        .map(|&b| peak_near(&env, b as f64, r))
+        .collect();
     let rms = (strengths.iter().map(|s| s * s).sum::<f64>() / strengths.len().max(1) as f64).sqrt();
     let keep: Vec<usize> = {
         let first = strengths.iter().position(|&s| s > 0.5 * rms).unwrap_or(0);
-        let last = strengths.iter().rposition(|&s| s > 0.5 * rms).unwrap_or(beats.len().saturating_sub(1));
+        let last = strengths
+            .iter()
+            .rposition(|&s| s > 0.5 * rms)
+            .unwrap_or(beats.len().saturating_sub(1));
         beats[first..=last.max(first).min(beats.len().saturating_sub(1))].to_vec()
     };
     // frame -> time: the onset frame i is centred ONSET_N/2 before its end
     let offset_s = crate::features::onset_frame_offset_s();
-    res.beats = keep.iter().map(|&b| (b as f64 / fps + offset_s).max(0.0)).collect();
+    res.beats = keep
+        .iter()
+        .map(|&b| (b as f64 / fps + offset_s).max(0.0))
+        .collect();
     // 6. varies: local periods in 12 s windows near the global period
     res.varies = local_tempo_varies(&env, period, fps);
     // confidence: margin over the runner-up with a different tempo, times clarity
@@ -411,7 +442,11 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
         .find(|c| (c.bpm / best.bpm - 1.0).abs() > 0.04)
         .map(|c| c.score)
         .unwrap_or(0.0);
-    let margin = if best.score > 0.0 { 1.0 - runner / best.score } else { 0.0 };
+    let margin = if best.score > 0.0 {
+        1.0 - runner / best.score
+    } else {
+        0.0
+    };
     let clarity = best.acf.clamp(0.0, 1.0);
     res.confidence = (0.5 * margin + 0.5 * clarity.sqrt()).clamp(0.0, 1.0);
     res.bpm = Some(bpm);

@@ -31,7 +31,9 @@ impl Mode {
 }
 
 /// Pitch-class names used for tonics (flats for Eb, Ab, Bb; sharps for C#, F#).
-pub const PITCH_NAMES: [&str; 12] = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+pub const PITCH_NAMES: [&str; 12] = [
+    "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+];
 
 /// The complete result of analysing one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,16 +4,24 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use noktvrn_audio::{AnalysisOptions, AudioError, analyze_bytes, analyze_path, decode_only_bytes, report};
+use noktvrn_audio::{
+    AnalysisOptions, AudioError, analyze_bytes, analyze_path, decode_only_bytes, report,
+};
 
 const SR: u32 = 44_100;
 
 fn samples_dir() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/audio-corpus/samples"));
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/audio-corpus/samples"
+    ));
     if p.is_dir() {
         Some(p)
     } else {
-        println!("notice: {} absent, skipping corpus-based checks", p.display());
+        println!(
+            "notice: {} absent, skipping corpus-based checks",
+            p.display()
+        );
         None
     }
 }
@@ -24,7 +32,11 @@ fn wav(samples: &[f32], sr: u32, channels: u16, bits: u16, float: bool) -> Vec<u
         channels,
         sample_rate: sr,
         bits_per_sample: bits,
-        sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
+        sample_format: if float {
+            hound::SampleFormat::Float
+        } else {
+            hound::SampleFormat::Int
+        },
     };
     let mut cur = Cursor::new(Vec::new());
     {
@@ -44,7 +56,9 @@ fn wav(samples: &[f32], sr: u32, channels: u16, bits: u16, float: bool) -> Vec<u
 }
 
 fn mono_to(ch: u16, mono: &[f32]) -> Vec<f32> {
-    mono.iter().flat_map(|&s| std::iter::repeat_n(s, ch as usize)).collect()
+    mono.iter()
+        .flat_map(|&s| std::iter::repeat_n(s, ch as usize))
+        .collect()
 }
 
 /// A click track: 25 ms decaying 1 kHz + noise bursts at `bpm`.
@@ -87,7 +101,10 @@ fn opts() -> AnalysisOptions {
 
 fn assert_json_clean(a: &noktvrn_audio::Analysis) {
     let js = serde_json::to_string(a).expect("serialise");
-    assert!(!js.contains("NaN") && !js.contains("inf"), "non-finite value in {js}");
+    assert!(
+        !js.contains("NaN") && !js.contains("inf"),
+        "non-finite value in {js}"
+    );
     let back: noktvrn_audio::Analysis = serde_json::from_str(&js).expect("round trip");
     assert_eq!(back.schema_version, a.schema_version);
 }
@@ -95,7 +112,8 @@ fn assert_json_clean(a: &noktvrn_audio::Analysis) {
 #[test]
 fn silence_has_no_tempo_key_or_loudness() {
     let x = vec![0f32; SR as usize * 10 * 2];
-    let a = analyze_bytes(&wav(&x, SR, 2, 16, false), Some("wav"), &opts()).expect("silence decodes");
+    let a =
+        analyze_bytes(&wav(&x, SR, 2, 16, false), Some("wav"), &opts()).expect("silence decodes");
     assert!((a.duration_s - 10.0).abs() < 1e-3);
     assert_eq!(a.tempo.bpm, None);
     assert!(a.tempo.beats.is_empty());
@@ -109,7 +127,10 @@ fn silence_has_no_tempo_key_or_loudness() {
 #[test]
 fn single_click_has_no_tempo() {
     let mut x = vec![0f32; SR as usize * 6];
-    for (i, v) in x[SR as usize * 2..SR as usize * 2 + 200].iter_mut().enumerate() {
+    for (i, v) in x[SR as usize * 2..SR as usize * 2 + 200]
+        .iter_mut()
+        .enumerate()
+    {
         *v = 0.9 * (-(i as f32) / 30.0).exp();
     }
     let a = analyze_bytes(&wav(&x, SR, 1, 16, false), None, &opts()).expect("decodes");
@@ -123,13 +144,21 @@ fn pure_tone_tuning_and_no_tempo() {
     // A4 at 440 Hz: in tune
     let x = tone(440.0, 8.0, SR, 0.5);
     let a = analyze_bytes(&wav(&x, SR, 1, 16, false), Some("wav"), &opts()).expect("decodes");
-    assert!(a.key.tuning_cents.abs() < 5.0, "tuning {}", a.key.tuning_cents);
+    assert!(
+        a.key.tuning_cents.abs() < 5.0,
+        "tuning {}",
+        a.key.tuning_cents
+    );
     assert_eq!(a.tempo.bpm, None, "a steady tone has no beat");
     // 20 cents sharp
     let f = 440.0 * 2f32.powf(20.0 / 1200.0);
     let x = tone(f, 8.0, SR, 0.5);
     let a = analyze_bytes(&wav(&x, SR, 1, 16, false), Some("wav"), &opts()).expect("decodes");
-    assert!((a.key.tuning_cents - 20.0).abs() < 5.0, "tuning {}", a.key.tuning_cents);
+    assert!(
+        (a.key.tuning_cents - 20.0).abs() < 5.0,
+        "tuning {}",
+        a.key.tuning_cents
+    );
     // a sine at -6 dBFS peak has RMS -9.03 dBFS
     assert!((a.rms_dbfs.expect("rms") + 9.03).abs() < 0.1);
     let c = a.spectral.centroid_hz.expect("centroid");
@@ -149,7 +178,11 @@ fn white_noise_is_flat_and_bright() {
         })
         .collect();
     let a = analyze_bytes(&wav(&x, SR, 1, 16, false), Some("wav"), &opts()).expect("decodes");
-    assert!(a.spectral.flatness.expect("flatness") > 0.4, "{:?}", a.spectral);
+    assert!(
+        a.spectral.flatness.expect("flatness") > 0.4,
+        "{:?}",
+        a.spectral
+    );
     assert!(a.spectral.centroid_hz.expect("centroid") > 6000.0);
     assert_json_clean(&a);
 }
@@ -173,7 +206,12 @@ fn eight_khz_mono_click_track() {
     let bpm = a.tempo.bpm.expect("tempo");
     assert!((bpm / 120.0 - 1.0).abs() < 0.02, "bpm {bpm}");
     // beats land on the clicks (first at 0.25 s, every 0.5 s)
-    let off: f64 = a.tempo.beats.iter().map(|b| ((b - 0.25) / 0.5 - ((b - 0.25) / 0.5).round()).abs() * 0.5).sum::<f64>()
+    let off: f64 = a
+        .tempo
+        .beats
+        .iter()
+        .map(|b| ((b - 0.25) / 0.5 - ((b - 0.25) / 0.5).round()).abs() * 0.5)
+        .sum::<f64>()
         / a.tempo.beats.len() as f64;
     assert!(off < 0.03, "mean beat offset {off} s");
 }
@@ -212,13 +250,28 @@ fn six_channels() {
     let a = analyze_bytes(&wav(&x, sr, 6, 16, false), Some("wav"), &opts()).expect("decodes");
     assert_eq!(a.channels, 6);
     assert!(a.loudness.integrated_lufs.is_some());
-    assert_eq!(a.key.tonic.as_deref().map(|t| t == "C" || t == "F" || t == "A"), Some(true), "{:?}", a.key);
+    assert_eq!(
+        a.key
+            .tonic
+            .as_deref()
+            .map(|t| t == "C" || t == "F" || t == "A"),
+        Some(true),
+        "{:?}",
+        a.key
+    );
 }
 
 #[test]
 fn garbage_and_empty_are_invalid_input() {
-    let garbage: Vec<u8> = (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    for (bytes, hint) in [(&garbage[..], Some("mp3")), (&garbage[..], None), (&[][..], Some("wav")), (&b"RIFF"[..], None)] {
+    let garbage: Vec<u8> = (0..50_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for (bytes, hint) in [
+        (&garbage[..], Some("mp3")),
+        (&garbage[..], None),
+        (&[][..], Some("wav")),
+        (&b"RIFF"[..], None),
+    ] {
         let e = analyze_bytes(bytes, hint, &opts()).expect_err("not audio");
         assert!(e.is_invalid_input(), "{e:?}");
         assert!(!e.to_string().is_empty());
@@ -258,7 +311,11 @@ fn truncated_and_corrupted_mp3() {
     // cut in the middle of a frame
     let cut = &full[..full.len() * 2 / 5 + 77];
     let a = analyze_bytes(cut, Some("mp3"), &opts()).expect("truncated mp3 still analyses");
-    assert!(a.duration_s > 0.3 * whole.duration_s && a.duration_s < 0.5 * whole.duration_s, "{}", a.duration_s);
+    assert!(
+        a.duration_s > 0.3 * whole.duration_s && a.duration_s < 0.5 * whole.duration_s,
+        "{}",
+        a.duration_s
+    );
     // garbage in the middle: skipped, not fatal
     let mut bad = full.clone();
     let mid = bad.len() / 2;
@@ -292,9 +349,16 @@ fn corpus_samples_tempo_and_key() {
             key_ok += 1;
         }
         let dur: f64 = f[6].parse().expect("duration");
-        assert!((a.duration_s - dur).abs() < 0.05, "{file}: {} vs {dur}", a.duration_s);
+        assert!(
+            (a.duration_s - dur).abs() < 0.05,
+            "{file}: {} vs {dur}",
+            a.duration_s
+        );
         assert!(!a.structure.summary.is_empty());
-        assert!(a.tempo.beats.len() as f64 > 0.5 * dur * bpm / 60.0, "{file}: too few beats");
+        assert!(
+            a.tempo.beats.len() as f64 > 0.5 * dur * bpm / 60.0,
+            "{file}: too few beats"
+        );
     }
     assert_eq!(n, 6);
     assert!(tempo_ok >= 5, "tempo right on {tempo_ok}/6");

@@ -379,7 +379,10 @@ fn check_len(errs: &mut ValidationErrors, field: &str, value: &str, min: usize, 
 
 fn check_range(errs: &mut ValidationErrors, field: &str, value: f64, min: f64, max: f64) {
     if !value.is_finite() || value < min || value > max {
-        errs.push(field, format!("must be between {min} and {max} (got {value})"));
+        errs.push(
+            field,
+            format!("must be between {min} and {max} (got {value})"),
+        );
     }
 }
 
@@ -416,16 +419,22 @@ impl Artist {
         check_len(&mut e, "genre", &self.genre, 1, 60);
         check_len(&mut e, "style_notes", &self.style_notes, 0, 2000);
         check_len(&mut e, "llm_config.model", &self.llm_config.model, 1, 100);
-        check_range(&mut e, "llm_config.temperature", self.llm_config.temperature, 0.0, 2.0);
-        if let Some(t) = self.llm_config.max_tokens {
-            if !(16..=32_000).contains(&t) {
-                e.push("llm_config.max_tokens", "must be between 16 and 32000");
-            }
+        check_range(
+            &mut e,
+            "llm_config.temperature",
+            self.llm_config.temperature,
+            0.0,
+            2.0,
+        );
+        if let Some(t) = self.llm_config.max_tokens
+            && !(16..=32_000).contains(&t)
+        {
+            e.push("llm_config.max_tokens", "must be between 16 and 32000");
         }
-        if let Some(url) = &self.voice_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
-                e.push("voice_url", "must be an http(s) URL");
-            }
+        if let Some(url) = &self.voice_url
+            && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048)
+        {
+            e.push("voice_url", "must be an http(s) URL");
         }
         if self.performance_history.len() > PERFORMANCE_HISTORY_LEN {
             e.push(
@@ -437,15 +446,42 @@ impl Artist {
             e.push("cadence_hours", "must be at most 2160 (90 days)");
         }
         let p = &self.persona;
-        check_len(&mut e, "persona.persona_summary", &p.persona_summary, 1, 1000);
+        check_len(
+            &mut e,
+            "persona.persona_summary",
+            &p.persona_summary,
+            1,
+            1000,
+        );
         check_len(&mut e, "persona.primary_genre", &p.primary_genre, 1, 60);
-        check_len(&mut e, "persona.target_audience", &p.target_audience, 1, 200);
+        check_len(
+            &mut e,
+            "persona.target_audience",
+            &p.target_audience,
+            1,
+            200,
+        );
         check_len(&mut e, "persona.backstory", &p.backstory, 0, 4000);
         check_list(&mut e, "persona.secondary_genres", &p.secondary_genres, 10);
-        check_list(&mut e, "persona.visual_style_keywords", &p.visual_style_keywords, 20);
+        check_list(
+            &mut e,
+            "persona.visual_style_keywords",
+            &p.visual_style_keywords,
+            20,
+        );
         check_list(&mut e, "persona.influences", &p.influences, 20);
-        check_list(&mut e, "persona.themes_and_topics", &p.themes_and_topics, 20);
-        check_list(&mut e, "persona.initial_mood_tags", &p.initial_mood_tags, 20);
+        check_list(
+            &mut e,
+            "persona.themes_and_topics",
+            &p.themes_and_topics,
+            20,
+        );
+        check_list(
+            &mut e,
+            "persona.initial_mood_tags",
+            &p.initial_mood_tags,
+            20,
+        );
         if p.color_palette.len() > 8 {
             e.push("persona.color_palette", "must have at most 8 colours");
         }
@@ -455,31 +491,88 @@ impl Artist {
             }
         }
         if p.market.len() != 2 || !p.market.bytes().all(|b| b.is_ascii_uppercase()) {
-            e.push("persona.market", "must be an ISO 3166-1 alpha-2 code like US");
+            e.push(
+                "persona.market",
+                "must be an ISO 3166-1 alpha-2 code like US",
+            );
         }
         let ev = &self.evolution;
-        check_range(&mut e, "evolution.feedback_sensitivity", ev.feedback_sensitivity, 0.0, 1.0);
-        check_range(&mut e, "evolution.trend_adaptability", ev.trend_adaptability, 0.0, 1.0);
+        check_range(
+            &mut e,
+            "evolution.feedback_sensitivity",
+            ev.feedback_sensitivity,
+            0.0,
+            1.0,
+        );
+        check_range(
+            &mut e,
+            "evolution.trend_adaptability",
+            ev.trend_adaptability,
+            0.0,
+            1.0,
+        );
         check_range(&mut e, "evolution.max_step", ev.max_step, 0.0, 0.5);
         let s = &self.sound;
         check_range(&mut e, "sound.tempo_bpm", s.tempo_bpm, 50.0, 200.0);
         check_range(&mut e, "sound.energy", s.energy, 0.0, 1.0);
-        check_range(&mut e, "sound.track_duration_s", s.track_duration_s, 15.0, 480.0);
+        check_range(
+            &mut e,
+            "sound.track_duration_s",
+            s.track_duration_s,
+            15.0,
+            480.0,
+        );
         if s.preferred_keys.is_empty() {
             e.push("sound.preferred_keys", "must name at least one key");
         }
-        check_range(&mut e, "sound.anchor.tempo_bpm", s.anchor.tempo_bpm, 50.0, 200.0);
+        check_range(
+            &mut e,
+            "sound.anchor.tempo_bpm",
+            s.anchor.tempo_bpm,
+            50.0,
+            200.0,
+        );
         check_range(&mut e, "sound.anchor.energy", s.anchor.energy, 0.0, 1.0);
-        check_range(&mut e, "sound.anchor.tempo_tolerance", s.anchor.tempo_tolerance, 0.0, 0.5);
-        check_range(&mut e, "sound.anchor.energy_tolerance", s.anchor.energy_tolerance, 0.0, 1.0);
+        check_range(
+            &mut e,
+            "sound.anchor.tempo_tolerance",
+            s.anchor.tempo_tolerance,
+            0.0,
+            0.5,
+        );
+        check_range(
+            &mut e,
+            "sound.anchor.energy_tolerance",
+            s.anchor.energy_tolerance,
+            0.0,
+            1.0,
+        );
         if self.ab_test.enabled && self.ab_test.variants.is_empty() {
-            e.push("ab_test.variants", "an enabled A/B test needs at least one variant");
+            e.push(
+                "ab_test.variants",
+                "an enabled A/B test needs at least one variant",
+            );
         }
         for (i, v) in self.ab_test.variants.iter().enumerate() {
-            check_len(&mut e, &format!("ab_test.variants[{i}].variant_id"), &v.variant_id, 1, 40);
-            check_len(&mut e, &format!("ab_test.variants[{i}].template"), &v.template, 1, 200);
+            check_len(
+                &mut e,
+                &format!("ab_test.variants[{i}].variant_id"),
+                &v.variant_id,
+                1,
+                40,
+            );
+            check_len(
+                &mut e,
+                &format!("ab_test.variants[{i}].template"),
+                &v.template,
+                1,
+                200,
+            );
             if v.approvals > v.trials {
-                e.push(format!("ab_test.variants[{i}].approvals"), "cannot exceed trials");
+                e.push(
+                    format!("ab_test.variants[{i}].approvals"),
+                    "cannot exceed trials",
+                );
             }
         }
         e.into_result().map_err(|errors| DomainError::Invalid {
@@ -519,7 +612,10 @@ pub(crate) mod tests {
             sound: None,
             ab_test: None,
         }
-        .into_artist(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), CreationMethod::Manual)
+        .into_artist(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            CreationMethod::Manual,
+        )
         .unwrap()
     }
 

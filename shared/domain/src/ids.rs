@@ -217,6 +217,9 @@ mod tests {
 
     #[test]
     fn artist_id_from_name_is_its_slug() {
-        assert_eq!(ArtistId::from_name("Velvet Static").as_str(), "velvet_static");
+        assert_eq!(
+            ArtistId::from_name("Velvet Static").as_str(),
+            "velvet_static"
+        );
     }
 }

@@ -51,11 +51,11 @@ impl Default for LifecycleThresholds {
 /// run is oldest (never-run first); ties by id so the order is stable.
 /// Artists not in rotation are dropped. With `respect_cadence`, artists whose
 /// cadence has not elapsed since their last run are dropped too.
-pub fn selection_order<'a>(
-    artists: &'a [Artist],
+pub fn selection_order(
+    artists: &[Artist],
     now: DateTime<Utc>,
     respect_cadence: bool,
-) -> Vec<&'a Artist> {
+) -> Vec<&Artist> {
     let mut pool: Vec<&Artist> = artists
         .iter()
         .filter(|a| a.status.in_rotation())
@@ -159,8 +159,16 @@ impl LifecycleMetrics {
         let last = artist.last_run_at.unwrap_or(artist.created_at);
         Self {
             total_runs: u32::try_from(total).unwrap_or(u32::MAX),
-            approval_rate: if judged == 0 { 0.0 } else { approved as f64 / judged as f64 },
-            error_rate: if total == 0 { 0.0 } else { errors as f64 / total as f64 },
+            approval_rate: if judged == 0 {
+                0.0
+            } else {
+                approved as f64 / judged as f64
+            },
+            error_rate: if total == 0 {
+                0.0
+            } else {
+                errors as f64 / total as f64
+            },
             inactivity_days: ((now - last).num_seconds().max(0) as f64) / 86_400.0,
         }
     }
@@ -170,10 +178,19 @@ impl LifecycleMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum LifecycleDecision {
-    NoChange { rule: u8 },
-    SetStatus { rule: u8, to: LifecycleStatus, reason: String },
+    NoChange {
+        rule: u8,
+    },
+    SetStatus {
+        rule: u8,
+        to: LifecycleStatus,
+        reason: String,
+    },
     /// Rule 5: reshape the artist; Active when that succeeds, Paused when not.
-    Evolve { rule: u8, reason: String },
+    Evolve {
+        rule: u8,
+        reason: String,
+    },
 }
 
 impl LifecycleDecision {
@@ -197,12 +214,20 @@ pub fn evaluate(
     let set = |rule, to, reason: String| LifecycleDecision::SetStatus { rule, to, reason };
     // 0
     if status != Retired && consecutive_rejections >= t.retirement_consecutive_rejections {
-        return set(0, Retired, format!("{consecutive_rejections} consecutive rejections"));
+        return set(
+            0,
+            Retired,
+            format!("{consecutive_rejections} consecutive rejections"),
+        );
     }
     // 1
     match status {
         Paused if m.inactivity_days > t.paused_retire_after_inactive_days as f64 => {
-            return set(1, Retired, format!("paused and inactive {:.0} days", m.inactivity_days));
+            return set(
+                1,
+                Retired,
+                format!("paused and inactive {:.0} days", m.inactivity_days),
+            );
         }
         Paused | Retired => return LifecycleDecision::NoChange { rule: 1 },
         Active | Candidate | Evolving => {}
@@ -211,7 +236,11 @@ pub fn evaluate(
     // 2
     if m.total_runs < t.min_runs_for_rates {
         return if inactive {
-            set(2, Paused, format!("few runs and inactive {:.0} days", m.inactivity_days))
+            set(
+                2,
+                Paused,
+                format!("few runs and inactive {:.0} days", m.inactivity_days),
+            )
         } else {
             LifecycleDecision::NoChange { rule: 2 }
         };
@@ -221,7 +250,10 @@ pub fn evaluate(
         return set(
             3,
             Paused,
-            format!("approval {:.2}, error rate {:.2}", m.approval_rate, m.error_rate),
+            format!(
+                "approval {:.2}, error rate {:.2}",
+                m.approval_rate, m.error_rate
+            ),
         );
     }
     // 4
@@ -232,7 +264,10 @@ pub fn evaluate(
     if m.approval_rate < t.evolve_below_approval {
         return LifecycleDecision::Evolve {
             rule: 5,
-            reason: format!("approval {:.2} below {:.2}", m.approval_rate, t.evolve_below_approval),
+            reason: format!(
+                "approval {:.2} below {:.2}",
+                m.approval_rate, t.evolve_below_approval
+            ),
         };
     }
     // 6
@@ -254,8 +289,8 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::artist::tests::sample_artist;
-    use chrono::TimeZone;
     use LifecycleStatus::*;
+    use chrono::TimeZone;
 
     fn m(total: u32, approval: f64, error: f64, inactive: f64) -> LifecycleMetrics {
         LifecycleMetrics {
@@ -308,7 +343,10 @@ mod tests {
                     }
                     other => panic!("row {i}: {other:?}"),
                 },
-                Evolve => assert!(matches!(got, LifecycleDecision::Evolve { rule: 5, .. }), "row {i}: {got:?}"),
+                Evolve => assert!(
+                    matches!(got, LifecycleDecision::Evolve { rule: 5, .. }),
+                    "row {i}: {got:?}"
+                ),
             }
         }
     }
@@ -320,7 +358,14 @@ mod tests {
             ..Default::default()
         };
         let got = evaluate(Active, 2, &m(1, 1.0, 0.0, 0.0), &t);
-        assert!(matches!(got, LifecycleDecision::SetStatus { rule: 0, to: Retired, .. }));
+        assert!(matches!(
+            got,
+            LifecycleDecision::SetStatus {
+                rule: 0,
+                to: Retired,
+                ..
+            }
+        ));
     }
 
     fn at(day: u32) -> DateTime<Utc> {
@@ -350,13 +395,25 @@ mod tests {
             .iter()
             .map(|a| a.artist_id.as_str())
             .collect();
-        assert_eq!(order, ["cand_never", "cand_ran", "active_never", "active_old", "active_new"]);
+        assert_eq!(
+            order,
+            [
+                "cand_never",
+                "cand_ran",
+                "active_never",
+                "active_old",
+                "active_new"
+            ]
+        );
         // cadence 24 h: only those whose last run is at least a day old
         let due: Vec<&str> = selection_order(&artists, at(5) + Duration::hours(23), true)
             .iter()
             .map(|a| a.artist_id.as_str())
             .collect();
-        assert_eq!(due, ["cand_never", "cand_ran", "active_never", "active_old"]);
+        assert_eq!(
+            due,
+            ["cand_never", "cand_ran", "active_never", "active_old"]
+        );
     }
 
     #[test]
@@ -376,7 +433,10 @@ mod tests {
         a.status = Active;
         let run = |i: u32| RunId::new(ulid::Ulid::from_parts(u64::from(i), 1));
         for i in 0..4 {
-            assert_eq!(apply_outcome(&mut a, &run(i), RunOutcome::Rejected, at(1), &t), None);
+            assert_eq!(
+                apply_outcome(&mut a, &run(i), RunOutcome::Rejected, at(1), &t),
+                None
+            );
         }
         assert_eq!(a.consecutive_rejections, 4);
         // an expiry and an error neither reset nor extend the streak
@@ -398,7 +458,10 @@ mod tests {
             apply_outcome(&mut b, &run(100 + i), RunOutcome::Approved, at(1), &t);
         }
         assert_eq!(b.performance_history.len(), PERFORMANCE_HISTORY_LEN);
-        assert_eq!(b.performance_history.last().map(|p| p.run_id.clone()), Some(run(124)));
+        assert_eq!(
+            b.performance_history.last().map(|p| p.run_id.clone()),
+            Some(run(124))
+        );
     }
 
     #[test]
@@ -408,7 +471,10 @@ mod tests {
         a.status = Paused;
         a.consecutive_rejections = 4;
         let r = RunId::new(ulid::Ulid::from_parts(1, 1));
-        assert_eq!(apply_outcome(&mut a, &r, RunOutcome::Rejected, at(1), &t), None);
+        assert_eq!(
+            apply_outcome(&mut a, &r, RunOutcome::Rejected, at(1), &t),
+            None
+        );
         assert_eq!(a.status, Paused);
     }
 

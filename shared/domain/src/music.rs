@@ -100,7 +100,8 @@ impl FromStr for MusicalKey {
         } else {
             (s, Mode::Major)
         };
-        let tonic = parse_tonic(tonic_part).ok_or_else(|| format!("unknown tonic {tonic_part:?}"))?;
+        let tonic =
+            parse_tonic(tonic_part).ok_or_else(|| format!("unknown tonic {tonic_part:?}"))?;
         Ok(Self::new(tonic, mode))
     }
 }
@@ -127,7 +128,10 @@ mod tests {
         let k: MusicalKey = "F# minor".parse().unwrap();
         assert_eq!(k, MusicalKey::new(6, Mode::Minor));
         assert_eq!(k.to_string(), "F# minor");
-        assert_eq!("Gb major".parse::<MusicalKey>().unwrap().to_string(), "F# major");
+        assert_eq!(
+            "Gb major".parse::<MusicalKey>().unwrap().to_string(),
+            "F# major"
+        );
         assert_eq!("Am".parse::<MusicalKey>().unwrap().to_string(), "A minor");
         assert_eq!("A#".parse::<MusicalKey>().unwrap().to_string(), "Bb major");
         assert!("H major".parse::<MusicalKey>().is_err());

@@ -71,7 +71,9 @@ pub fn is_valid_isrc(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 12
         && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..5].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[2..5]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && b[5..].iter().all(u8::is_ascii_digit)
 }
 
@@ -105,22 +107,25 @@ impl ReleaseMetadata {
         if !(self.duration_s.is_finite() && self.duration_s > 0.0) {
             e.push("duration_s", "must be positive");
         }
-        if let Some(bpm) = self.bpm {
-            if !(bpm.is_finite() && (20.0..=300.0).contains(&bpm)) {
-                e.push("bpm", "must be between 20 and 300");
-            }
+        if let Some(bpm) = self.bpm
+            && !(bpm.is_finite() && (20.0..=300.0).contains(&bpm))
+        {
+            e.push("bpm", "must be between 20 and 300");
         }
-        if let Some(isrc) = &self.isrc {
-            if !is_valid_isrc(isrc) {
-                e.push("isrc", "must be 12 characters CCXXXYYNNNNN");
-            }
+        if let Some(isrc) = &self.isrc
+            && !is_valid_isrc(isrc)
+        {
+            e.push("isrc", "must be 12 characters CCXXXYYNNNNN");
         }
-        if let Some(upc) = &self.upc {
-            if !is_valid_upc(upc) {
-                e.push("upc", "must be a UPC-A/EAN-13 with a valid check digit");
-            }
+        if let Some(upc) = &self.upc
+            && !is_valid_upc(upc)
+        {
+            e.push("upc", "must be a UPC-A/EAN-13 with a valid check digit");
         }
-        for (field, path) in [("audio_file", &self.audio_file), ("cover_file", &self.cover_file)] {
+        for (field, path) in [
+            ("audio_file", &self.audio_file),
+            ("cover_file", &self.cover_file),
+        ] {
             if path.is_empty() || path.starts_with('/') || path.contains("..") {
                 e.push(field, "must be a relative path inside the release");
             }
@@ -164,7 +169,11 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn new(release_id: ReleaseId, created_at: DateTime<Utc>, mut files: Vec<ManifestEntry>) -> Self {
+    pub fn new(
+        release_id: ReleaseId,
+        created_at: DateTime<Utc>,
+        mut files: Vec<ManifestEntry>,
+    ) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Self {
             schema_version: SCHEMA_VERSION,
@@ -295,8 +304,18 @@ mod tests {
             ReleaseId::parse("x_1_abcd").unwrap(),
             chrono::Utc::now(),
             vec![
-                ManifestEntry { path: "b".into(), size: 2, sha256: "".into(), content_type: "".into() },
-                ManifestEntry { path: "a".into(), size: 1, sha256: "".into(), content_type: "".into() },
+                ManifestEntry {
+                    path: "b".into(),
+                    size: 2,
+                    sha256: "".into(),
+                    content_type: "".into(),
+                },
+                ManifestEntry {
+                    path: "a".into(),
+                    size: 1,
+                    sha256: "".into(),
+                    content_type: "".into(),
+                },
             ],
         );
         assert_eq!(m.files[0].path, "a");

@@ -414,8 +414,8 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use RunStatus::*;
+    use chrono::TimeZone;
 
     fn run() -> Run {
         Run::new(
@@ -451,7 +451,10 @@ mod tests {
     #[test]
     fn terminal_states_never_move() {
         for s in [Completed, Rejected, Expired, Failed] {
-            assert!(RunStatus::ALL.iter().all(|t| !s.can_transition_to(*t)), "{s}");
+            assert!(
+                RunStatus::ALL.iter().all(|t| !s.can_transition_to(*t)),
+                "{s}"
+            );
         }
     }
 
@@ -474,14 +477,23 @@ mod tests {
     fn failing_in_a_track_stage_is_generation_failed_track() {
         let mut r = run();
         let now = r.created_at;
-        r.fail(Some(StageName::AnalyzeAudio), "Permanent.InvalidInput", "bad audio", now)
-            .unwrap();
+        r.fail(
+            Some(StageName::AnalyzeAudio),
+            "Permanent.InvalidInput",
+            "bad audio",
+            now,
+        )
+        .unwrap();
         assert_eq!(r.status, Failed);
         assert_eq!(r.outcome, Some(RunOutcome::GenerationFailedTrack));
         let mut r = run();
-        r.fail(Some(StageName::SelectVideo), "Retryable.Provider", "x", now).unwrap();
+        r.fail(Some(StageName::SelectVideo), "Retryable.Provider", "x", now)
+            .unwrap();
         assert_eq!(r.outcome, Some(RunOutcome::Error));
-        assert!(r.fail(None, "x", "y", now).is_err(), "a failed run cannot fail twice");
+        assert!(
+            r.fail(None, "x", "y", now).is_err(),
+            "a failed run cannot fail twice"
+        );
     }
 
     #[test]
@@ -496,7 +508,14 @@ mod tests {
             note: None,
         };
         assert!(r.decide(rec.clone()).is_err());
-        for s in [ParametersAdapted, TrackSubmitted, TrackGenerated, Analyzed, VideoSelected, PendingApproval] {
+        for s in [
+            ParametersAdapted,
+            TrackSubmitted,
+            TrackGenerated,
+            Analyzed,
+            VideoSelected,
+            PendingApproval,
+        ] {
             r.transition(s, now).unwrap();
         }
         r.decide(rec.clone()).unwrap();

@@ -24,7 +24,10 @@ pub struct TrendSegment {
 
 impl TrendSegment {
     pub fn key(&self) -> String {
-        format!("{}#{}#{}#{}", self.country, self.genre, self.audience, self.period)
+        format!(
+            "{}#{}#{}#{}",
+            self.country, self.genre, self.audience, self.period
+        )
     }
 }
 

@@ -5,6 +5,8 @@
 //! - Every file is checked against the manifest (size and sha256) before it
 //!   is written, and what was written is read back and checked again before
 //!   it is renamed into place (atomic per file).
+//! - The manifest itself is written last as `manifest.json` (pretty JSON,
+//!   as the package stage writes it): a folder with a manifest is complete.
 //! - Idempotent: files already present with the manifest's hash are not
 //!   rewritten, so a redelivered queue message costs a few hashes and
 //!   changes nothing.
@@ -27,6 +29,9 @@ use noktvrn_pipeline::{ProviderError, StoreError};
 
 use crate::DirLock;
 use crate::assets::{TMP_PREFIX, validate_key};
+
+/// The manifest written into each delivered folder, after every file.
+pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// The platform name of the local distributor.
 pub const PLATFORM: &str = "local";
@@ -71,7 +76,7 @@ fn matches_entry(path: &Path, entry: &ManifestEntry) -> Result<bool, ProviderErr
 
 /// Writes `bytes` next to `target`, reads it back, checks its hash, then
 /// renames it into place.
-fn write_verified(target: &Path, bytes: &[u8], entry: &ManifestEntry) -> Result<(), ProviderError> {
+fn write_verified(target: &Path, bytes: &[u8], sha256: &str) -> Result<(), ProviderError> {
     let dir = target.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)
         .map_err(|e| unavailable(format!("cannot create {}", dir.display()), e))?;
@@ -93,13 +98,12 @@ fn write_verified(target: &Path, bytes: &[u8], entry: &ManifestEntry) -> Result<
         let written = fs::read(&tmp)
             .map_err(|e| unavailable(format!("cannot read back {}", tmp.display()), e))?;
         let got = sha256_hex(&written);
-        if !got.eq_ignore_ascii_case(&entry.sha256) {
+        if !got.eq_ignore_ascii_case(sha256) {
             return Err(ProviderError::Unavailable {
                 provider: PLATFORM.into(),
                 message: format!(
-                    "{} read back with sha256 {got}, expected {}",
+                    "{} read back with sha256 {got}, expected {sha256}",
                     target.display(),
-                    entry.sha256
                 ),
                 source: None,
             });
@@ -170,6 +174,11 @@ impl Distributor for LocalDistributor {
                 manifest.release_id, release.release_id
             )));
         }
+        if manifest.files.iter().any(|f| f.path == MANIFEST_FILE) {
+            return Err(rejected(format!(
+                "the manifest lists {MANIFEST_FILE} itself"
+            )));
+        }
         let folder = self.release_dir(release.release_id.as_str())?;
         let location = folder.to_string_lossy().into_owned();
         fs::create_dir_all(&folder)
@@ -201,7 +210,29 @@ impl Distributor for LocalDistributor {
                     entry.sha256
                 )));
             }
-            write_verified(&target, &bytes, entry)?;
+            write_verified(&target, &bytes, &entry.sha256)?;
+            written += 1;
+        }
+        // Last, as in the package: a folder with a manifest is complete.
+        let manifest_bytes = serde_json::to_vec_pretty(manifest)
+            .map_err(|e| rejected(format!("cannot serialise the manifest: {e}")))?;
+        let manifest_path = folder.join(MANIFEST_FILE);
+        let current = match fs::read(&manifest_path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(unavailable(
+                    format!("cannot read {}", manifest_path.display()),
+                    e,
+                ));
+            }
+        };
+        if current.as_deref() != Some(manifest_bytes.as_slice()) {
+            write_verified(
+                &manifest_path,
+                &manifest_bytes,
+                &sha256_hex(&manifest_bytes),
+            )?;
             written += 1;
         }
         if written == 0 {

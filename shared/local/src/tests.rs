@@ -1110,6 +1110,9 @@ async fn the_local_distributor_copies_verifies_and_is_idempotent() {
     );
     assert_eq!(std::fs::read(folder.join("cover.png")).unwrap(), b"\x89PNG");
     assert_eq!(std::fs::read(folder.join("metadata.json")).unwrap(), b"{}");
+    let written: Manifest =
+        serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(written, p.manifest);
 
     // idempotent: a redelivery reads nothing from the asset store (the
     // assets are gone) and rewrites nothing

@@ -53,7 +53,11 @@ impl StoreError {
         }
     }
 
-    pub fn corrupt(entity: &'static str, id: impl Into<String>, source: impl Into<BoxError>) -> Self {
+    pub fn corrupt(
+        entity: &'static str,
+        id: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
         StoreError::Corrupt {
             entity,
             id: id.into(),
@@ -273,10 +277,27 @@ mod tests {
     fn every_error_maps_to_a_documented_name() {
         let cases: Vec<StageError> = vec![
             StageError::InvalidInput("x".into()),
-            StoreError::Conflict { entity: "run", id: "r".into(), expected: 1 }.into(),
-            StoreError::Unavailable { message: "down".into(), source: None }.into(),
-            ProviderError::Throttled { provider: "p".into(), retry_after: None }.into(),
-            ProviderError::Rejected { provider: "p".into(), message: "401".into() }.into(),
+            StoreError::Conflict {
+                entity: "run",
+                id: "r".into(),
+                expected: 1,
+            }
+            .into(),
+            StoreError::Unavailable {
+                message: "down".into(),
+                source: None,
+            }
+            .into(),
+            ProviderError::Throttled {
+                provider: "p".into(),
+                retry_after: None,
+            }
+            .into(),
+            ProviderError::Rejected {
+                provider: "p".into(),
+                message: "401".into(),
+            }
+            .into(),
             StageError::Internal("bug".into()),
         ];
         let want = [
@@ -296,7 +317,8 @@ mod tests {
 
     #[test]
     fn chain_keeps_the_cause() {
-        let e: StageError = StoreError::backend("write failed", std::io::Error::other("disk full")).into();
+        let e: StageError =
+            StoreError::backend("write failed", std::io::Error::other("disk full")).into();
         assert_eq!(e.chain(), "storage failure: write failed: disk full");
     }
 }

@@ -186,7 +186,8 @@ pub fn request<T: LlmOutput>(
 }
 
 fn parse<T: LlmOutput>(value: serde_json::Value) -> Result<T, String> {
-    let t: T = serde_json::from_value(value).map_err(|e| format!("does not match the schema: {e}"))?;
+    let t: T =
+        serde_json::from_value(value).map_err(|e| format!("does not match the schema: {e}"))?;
     t.validate()?;
     Ok(t)
 }
@@ -277,7 +278,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_invalid_answer_gets_one_repair_round() {
-        let m = Scripted { name: "p", answers: Mutex::new(vec![Ok(serde_json::json!({"lyrics": "x"})), Ok(good())]) };
+        let m = Scripted {
+            name: "p",
+            answers: Mutex::new(vec![Ok(serde_json::json!({"lyrics": "x"})), Ok(good())]),
+        };
         let req = request::<LyricsOut>("s", "p", serde_json::Value::Null, 0.5, 1);
         let (out, recs) = generate::<LyricsOut>(&[&m], &req).await.unwrap();
         assert_eq!(out.lyrics, "a\nb\nc\nd");
@@ -288,19 +292,37 @@ mod tests {
     async fn the_chain_falls_back_after_errors_and_two_invalid_answers() {
         let down = Scripted {
             name: "down",
-            answers: Mutex::new(vec![Err(ProviderError::Unavailable { provider: "down".into(), message: "503".into(), source: None })]),
+            answers: Mutex::new(vec![Err(ProviderError::Unavailable {
+                provider: "down".into(),
+                message: "503".into(),
+                source: None,
+            })]),
         };
-        let bad = Scripted { name: "bad", answers: Mutex::new(vec![Ok(serde_json::json!({})), Ok(serde_json::json!({"x":1}))]) };
-        let ok = Scripted { name: "ok", answers: Mutex::new(vec![Ok(good())]) };
+        let bad = Scripted {
+            name: "bad",
+            answers: Mutex::new(vec![
+                Ok(serde_json::json!({})),
+                Ok(serde_json::json!({"x":1})),
+            ]),
+        };
+        let ok = Scripted {
+            name: "ok",
+            answers: Mutex::new(vec![Ok(good())]),
+        };
         let req = request::<LyricsOut>("s", "p", serde_json::Value::Null, 0.5, 1);
-        let (_, recs) = generate::<LyricsOut>(&[&down, &bad, &ok], &req).await.unwrap();
+        let (_, recs) = generate::<LyricsOut>(&[&down, &bad, &ok], &req)
+            .await
+            .unwrap();
         assert_eq!(recs.last().unwrap().provider, "ok");
         assert!(recs.last().unwrap().fell_back);
     }
 
     #[tokio::test]
     async fn when_every_model_fails_the_last_error_is_returned() {
-        let bad = Scripted { name: "bad", answers: Mutex::new(vec![Ok(serde_json::json!({})), Ok(serde_json::json!({}))]) };
+        let bad = Scripted {
+            name: "bad",
+            answers: Mutex::new(vec![Ok(serde_json::json!({})), Ok(serde_json::json!({}))]),
+        };
         let req = request::<LyricsOut>("s", "p", serde_json::Value::Null, 0.5, 1);
         let err = generate::<LyricsOut>(&[&bad], &req).await.unwrap_err();
         assert_eq!(err.error_name(), "Retryable.Provider");

@@ -94,7 +94,11 @@ impl ArtistStore for MemoryArtistStore {
         lock(&self.log).push(entry.clone());
         Ok(())
     }
-    async fn evolution_log(&self, id: &ArtistId, limit: usize) -> Result<Vec<EvolutionEntry>, StoreError> {
+    async fn evolution_log(
+        &self,
+        id: &ArtistId,
+        limit: usize,
+    ) -> Result<Vec<EvolutionEntry>, StoreError> {
         Ok(lock(&self.log)
             .iter()
             .rev()
@@ -161,7 +165,12 @@ impl RunStore for MemoryRunStore {
             .collect())
     }
     async fn list_recent(&self, limit: usize) -> Result<Vec<Run>, StoreError> {
-        Ok(lock(&self.runs).values().rev().take(limit).cloned().collect())
+        Ok(lock(&self.runs)
+            .values()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
     }
     async fn put_approval(&self, ticket: &ApprovalTicket) -> Result<(), StoreError> {
         let mut m = lock(&self.approvals);
@@ -213,7 +222,7 @@ impl ReleaseStore for MemoryReleaseStore {
     async fn list(&self, limit: usize) -> Result<Vec<ReleaseRecord>, StoreError> {
         let m = lock(&self.releases);
         let mut v: Vec<ReleaseRecord> = m.values().cloned().collect();
-        v.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        v.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         v.truncate(limit);
         Ok(v)
     }
@@ -332,7 +341,11 @@ impl ReleaseQueue for MemoryQueue {
         Ok(id)
     }
 
-    async fn receive(&self, max: u32, visibility: Duration) -> Result<Vec<QueueDelivery>, StoreError> {
+    async fn receive(
+        &self,
+        max: u32,
+        visibility: Duration,
+    ) -> Result<Vec<QueueDelivery>, StoreError> {
         let now = self.clock.now();
         let mut msgs = lock(&self.messages);
         let mut dead = lock(&self.dead);

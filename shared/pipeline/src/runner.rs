@@ -119,8 +119,13 @@ where
             Ok(t) => return Ok(t),
             Err(e) if e.is_retryable() && attempt < attempts.max(1) => {
                 let base = Duration::from_millis(250 * (1 << attempt.min(6)));
-                let jitter = Duration::from_millis(rand::rng().random_range(0..=base.as_millis() as u64 / 2));
-                let wait = e.retry_after().unwrap_or(base + jitter).min(Duration::from_secs(60));
+                let jitter = Duration::from_millis(
+                    rand::rng().random_range(0..=base.as_millis() as u64 / 2),
+                );
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(base + jitter)
+                    .min(Duration::from_secs(60));
                 tracing::warn!(stage = what, attempt, wait_ms = wait.as_millis() as u64, error = %e.chain(), "retrying");
                 tokio::time::sleep(wait).await;
             }
@@ -187,7 +192,15 @@ pub async fn run_batch(
             record(p, opts, &chain, &planned.run_id).await;
             continue;
         }
-        let status = run_cycle(p, opts, progress, cancel, &planned.run_id, &planned.artist_id).await;
+        let status = run_cycle(
+            p,
+            opts,
+            progress,
+            cancel,
+            &planned.run_id,
+            &planned.artist_id,
+        )
+        .await;
         progress.finished(&planned.run_id, &planned.artist_id, status);
     }
     stages::batch_summary(p.runs.as_ref(), p.artists.as_ref(), &plan.batch_id).await
@@ -223,7 +236,9 @@ pub async fn run_cycle(
     if let Err((stage, e)) = result {
         let (name, msg) = (e.error_name(), e.chain());
         tracing::error!(run_id = %run_id, artist_id = %artist_id, stage = ?stage.map(|s| s.as_str()), error = name, message = %msg, "cycle failed");
-        if let Err(e2) = stages::fail_run(p.runs.as_ref(), p.clock.as_ref(), run_id, stage, name, &msg).await {
+        if let Err(e2) =
+            stages::fail_run(p.runs.as_ref(), p.clock.as_ref(), run_id, stage, name, &msg).await
+        {
             tracing::error!(run_id = %run_id, error = %e2.chain(), "could not mark the run failed");
         }
     }
@@ -324,7 +339,13 @@ async fn cycle_steps(
     step(StageName::SelectVideo)?;
     let sources = p.video_sources();
     with_retry(n, "select-video", || {
-        stages::select_video(p.runs.as_ref(), p.artists.as_ref(), &sources, p.clock.as_ref(), run_id)
+        stages::select_video(
+            p.runs.as_ref(),
+            p.artists.as_ref(),
+            &sources,
+            p.clock.as_ref(),
+            run_id,
+        )
     })
     .await
     .map_err(at(StageName::SelectVideo))?;
@@ -378,9 +399,11 @@ async fn cycle_steps(
             cover: p.cover.as_ref(),
             clock: p.clock.as_ref(),
         };
-        with_retry(n, "package-release", || stages::package_release(&pkg, run_id))
-            .await
-            .map_err(at(StageName::PackageRelease))?;
+        with_retry(n, "package-release", || {
+            stages::package_release(&pkg, run_id)
+        })
+        .await
+        .map_err(at(StageName::PackageRelease))?;
     }
     Ok(())
 }
@@ -424,9 +447,11 @@ pub async fn drain_queue(p: &Pipeline, visibility: Duration) -> Result<DrainRepo
                 }
                 Err(e) => {
                     tracing::warn!(message_id = %m.message_id, receive_count = m.receive_count, error = e.error_name(), message = %e.chain(), "release message not processed; left for redelivery");
-                    report
-                        .failed
-                        .push((m.message_id.clone(), e.error_name().to_string(), e.chain()));
+                    report.failed.push((
+                        m.message_id.clone(),
+                        e.error_name().to_string(),
+                        e.chain(),
+                    ));
                 }
             }
         }

@@ -90,7 +90,12 @@ struct FakeMusic {
 }
 impl FakeMusic {
     fn new(audio: Vec<u8>) -> Self {
-        Self { polls: Mutex::new(VecDeque::new()), submits: Mutex::new(VecDeque::new()), audio, submitted: Mutex::new(0) }
+        Self {
+            polls: Mutex::new(VecDeque::new()),
+            submits: Mutex::new(VecDeque::new()),
+            audio,
+            submitted: Mutex::new(0),
+        }
     }
 }
 #[async_trait]
@@ -134,7 +139,9 @@ impl LanguageModel for FakeLlm {
                 "title": "Night Signal", "music_prompt": "A dreamy lofi track", "music_style": "lofi, warm",
                 "video_keywords": ["neon city", "rain"], "cover_prompt": "neon rain"}),
             PromptKind::Lyrics => serde_json::json!({"lyrics": "one\ntwo\nthree\nfour"}),
-            PromptKind::Reflection => serde_json::json!({"style_notes": "dusty keys, more rain", "temperature": 0.9, "summary": "lean in"}),
+            PromptKind::Reflection => {
+                serde_json::json!({"style_notes": "dusty keys, more rain", "temperature": 0.9, "summary": "lean in"})
+            }
             PromptKind::Persona => serde_json::json!({
                 "name": "Vanta Bloom", "genre": "synthwave", "style_notes": "retro", "persona_summary": "A synth dreamer.",
                 "secondary_genres": [], "visual_style_keywords": ["retro grid"], "target_audience": "night drivers",
@@ -144,7 +151,16 @@ impl LanguageModel for FakeLlm {
         };
         Ok(LlmResponse {
             value,
-            record: LlmCallRecord { purpose: String::new(), provider: "fake-llm".into(), model: "f".into(), latency_ms: 1, tokens_in: None, tokens_out: None, attempts: 1, fell_back: false },
+            record: LlmCallRecord {
+                purpose: String::new(),
+                provider: "fake-llm".into(),
+                model: "f".into(),
+                latency_ms: 1,
+                tokens_in: None,
+                tokens_out: None,
+                attempts: 1,
+                fell_back: false,
+            },
         })
     }
 }
@@ -159,11 +175,37 @@ impl VideoSource for FakeVideo {
     }
     async fn search(&self, q: &VideoQuery) -> Result<Vec<VideoCandidate>, ProviderError> {
         if self.fail {
-            return Err(ProviderError::Unavailable { provider: "fake-video".into(), message: "503".into(), source: None });
+            return Err(ProviderError::Unavailable {
+                provider: "fake-video".into(),
+                message: "503".into(),
+                source: None,
+            });
         }
         Ok(vec![
-            VideoCandidate { source: "pexels".into(), clip_id: "1".into(), creator: "Ann".into(), page_url: "https://www.pexels.com/video/1/".into(), download_url: None, tags: vec!["neon city".into(), "rain".into()], duration_s: 20.0, width: 1920, height: 1080, fps: 30.0 },
-            VideoCandidate { source: "pexels".into(), clip_id: format!("2-{}", q.keywords.join("")), creator: "Bo".into(), page_url: "https://www.pexels.com/video/2/".into(), download_url: None, tags: vec!["forest".into()], duration_s: 8.0, width: 1280, height: 720, fps: 25.0 },
+            VideoCandidate {
+                source: "pexels".into(),
+                clip_id: "1".into(),
+                creator: "Ann".into(),
+                page_url: "https://www.pexels.com/video/1/".into(),
+                download_url: None,
+                tags: vec!["neon city".into(), "rain".into()],
+                duration_s: 20.0,
+                width: 1920,
+                height: 1080,
+                fps: 30.0,
+            },
+            VideoCandidate {
+                source: "pexels".into(),
+                clip_id: format!("2-{}", q.keywords.join("")),
+                creator: "Bo".into(),
+                page_url: "https://www.pexels.com/video/2/".into(),
+                download_url: None,
+                tags: vec!["forest".into()],
+                duration_s: 8.0,
+                width: 1280,
+                height: 720,
+                fps: 25.0,
+            },
         ])
     }
 }
@@ -175,7 +217,13 @@ impl CoverArtist for FakeCover {
         "fake-cover"
     }
     async fn render(&self, r: &CoverRequest) -> Result<GeneratedImage, ProviderError> {
-        Ok(GeneratedImage { bytes: format!("cover for {}", r.title).into_bytes(), content_type: "image/png".into(), width: 1, height: 1, generator: "fake-cover".into() })
+        Ok(GeneratedImage {
+            bytes: format!("cover for {}", r.title).into_bytes(),
+            content_type: "image/png".into(),
+            width: 1,
+            height: 1,
+            generator: "fake-cover".into(),
+        })
     }
 }
 
@@ -197,8 +245,18 @@ impl ApprovalChannel for FakeChannel {
 struct FixedDecision(Option<Decision>);
 #[async_trait]
 impl DecisionSource for FixedDecision {
-    async fn next_decision(&self, p: &ApprovalPreview, _w: Duration) -> Result<Option<IncomingDecision>, ProviderError> {
-        Ok(self.0.map(|d| IncomingDecision { approval_id: p.approval_id.clone(), decision: d, method: DecisionMethod::Human, decided_by: "42".into(), note: None }))
+    async fn next_decision(
+        &self,
+        p: &ApprovalPreview,
+        _w: Duration,
+    ) -> Result<Option<IncomingDecision>, ProviderError> {
+        Ok(self.0.map(|d| IncomingDecision {
+            approval_id: p.approval_id.clone(),
+            decision: d,
+            method: DecisionMethod::Human,
+            decided_by: "42".into(),
+            note: None,
+        }))
     }
 }
 
@@ -209,7 +267,11 @@ struct FakeDistributor {
 }
 impl FakeDistributor {
     fn new(name: &'static str, failures: u32) -> Self {
-        Self { name, failures: Mutex::new(failures), delivered: Mutex::new(vec![]) }
+        Self {
+            name,
+            failures: Mutex::new(failures),
+            delivered: Mutex::new(vec![]),
+        }
     }
 }
 #[async_trait]
@@ -217,14 +279,29 @@ impl Distributor for FakeDistributor {
     fn platform(&self) -> &str {
         self.name
     }
-    async fn deliver(&self, r: &ReleaseRecord, _m: &Manifest, _a: &dyn AssetStore) -> Result<DeliveryReceipt, ProviderError> {
+    async fn deliver(
+        &self,
+        r: &ReleaseRecord,
+        _m: &Manifest,
+        _a: &dyn AssetStore,
+    ) -> Result<DeliveryReceipt, ProviderError> {
         let mut f = self.failures.lock().unwrap();
         if *f > 0 {
             *f -= 1;
-            return Err(ProviderError::Unavailable { provider: self.name.into(), message: "502".into(), source: None });
+            return Err(ProviderError::Unavailable {
+                provider: self.name.into(),
+                message: "502".into(),
+                source: None,
+            });
         }
-        self.delivered.lock().unwrap().push(r.release_id.to_string());
-        Ok(DeliveryReceipt { external_id: Some("x".into()), location: format!("{}://{}", self.name, r.release_id) })
+        self.delivered
+            .lock()
+            .unwrap()
+            .push(r.release_id.to_string());
+        Ok(DeliveryReceipt {
+            external_id: Some("x".into()),
+            location: format!("{}://{}", self.name, r.release_id),
+        })
     }
 }
 
@@ -264,7 +341,15 @@ fn world(decision: Option<Decision>, audio: Vec<u8>, b_failures: u32) -> World {
         distributors: vec![dist_a.clone(), dist_b.clone()],
         clock,
     };
-    World { p, music, channel, dist_a, dist_b, artists, runs }
+    World {
+        p,
+        music,
+        channel,
+        dist_a,
+        dist_b,
+        artists,
+        runs,
+    }
 }
 
 async fn add_artist(w: &World, name: &str, autopilot: bool) -> ArtistId {
@@ -272,14 +357,23 @@ async fn add_artist(w: &World, name: &str, autopilot: bool) -> ArtistId {
         "name": name, "genre": "lofi", "status": "active", "autopilot_enabled": autopilot
     }))
     .unwrap();
-    let a = draft.into_artist(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), CreationMethod::Manual).unwrap();
+    let a = draft
+        .into_artist(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            CreationMethod::Manual,
+        )
+        .unwrap();
     w.p.artists.create(&a).await.unwrap();
     a.artist_id
 }
 
 fn opts() -> BatchOptions {
     BatchOptions {
-        policy: SelectionPolicy { respect_cadence: false, creation_probability: 0.0, ..Default::default() },
+        policy: SelectionPolicy {
+            respect_cadence: false,
+            creation_probability: 0.0,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -290,32 +384,72 @@ fn opts() -> BatchOptions {
 async fn an_approved_cycle_packages_queues_and_delivers_a_verified_release() {
     let w = world(Some(Decision::Approved), wav(120.0, 12.0), 0);
     let id = add_artist(&w, "Luna Echo", false).await;
-    let summary = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let summary = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!((summary.completed, summary.failed), (1, 0), "{summary:?}");
     let row = &summary.rows[0];
-    let release_id = noktvrn_domain::ids::ReleaseId::parse(row.release_id.clone().unwrap()).unwrap();
+    let release_id =
+        noktvrn_domain::ids::ReleaseId::parse(row.release_id.clone().unwrap()).unwrap();
     assert!(release_id.as_str().starts_with("luna_echo_2026"));
 
     // the package exists, with the manifest last and every file verified
-    let manifest = stages::verify_package(w.p.assets.as_ref(), &release_id).await.unwrap();
+    let manifest = stages::verify_package(w.p.assets.as_ref(), &release_id)
+        .await
+        .unwrap();
     let paths: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["analysis.json", "audio/track.wav", "cover/cover.png", "feedback_score.json", "metadata.json", "prompts_used.json"]);
-    let meta: noktvrn_domain::release::ReleaseMetadata =
-        serde_json::from_slice(&w.p.assets.get(&keys::release_file(&release_id, "metadata.json")).await.unwrap()).unwrap();
+    assert_eq!(
+        paths,
+        [
+            "analysis.json",
+            "audio/track.wav",
+            "cover/cover.png",
+            "feedback_score.json",
+            "metadata.json",
+            "prompts_used.json"
+        ]
+    );
+    let meta: noktvrn_domain::release::ReleaseMetadata = serde_json::from_slice(
+        &w.p.assets
+            .get(&keys::release_file(&release_id, "metadata.json"))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     meta.validate().unwrap();
     assert!((meta.duration_s - 12.0).abs() < 0.05, "{}", meta.duration_s);
-    assert_eq!(meta.video_reference.unwrap().clip_id, "1", "the best-matching clip wins");
+    assert_eq!(
+        meta.video_reference.unwrap().clip_id,
+        "1",
+        "the best-matching clip wins"
+    );
     assert!(meta.ai_disclosure.ai_generated);
 
     // the preview went out with a short approval id
     assert_eq!(w.channel.sent.lock().unwrap()[0].approval_id.len(), 12);
 
     // delivery: both platforms, then a redelivered message changes nothing
-    let report = runner::drain_queue(&w.p, Duration::from_secs(60)).await.unwrap();
+    let report = runner::drain_queue(&w.p, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(report.delivered.len(), 1);
     assert_eq!(report.delivered[0].status, ReleaseStatus::Delivered);
-    let body = serde_json::to_string(&ReleaseMessage { schema_version: 1, release_id: release_id.clone(), manifest_key: keys::manifest(&release_id), queued_at: Utc::now() }).unwrap();
-    let again = stages::upload_release(w.p.releases.as_ref(), w.p.assets.as_ref(), &w.p.distributor_list(), w.p.clock.as_ref(), &body).await.unwrap();
+    let body = serde_json::to_string(&ReleaseMessage {
+        schema_version: 1,
+        release_id: release_id.clone(),
+        manifest_key: keys::manifest(&release_id),
+        queued_at: Utc::now(),
+    })
+    .unwrap();
+    let again = stages::upload_release(
+        w.p.releases.as_ref(),
+        w.p.assets.as_ref(),
+        &w.p.distributor_list(),
+        w.p.clock.as_ref(),
+        &body,
+    )
+    .await
+    .unwrap();
     assert!(again.platforms.iter().all(|p| p.skipped));
     assert_eq!(w.dist_a.delivered.lock().unwrap().len(), 1);
 
@@ -323,20 +457,53 @@ async fn an_approved_cycle_packages_queues_and_delivers_a_verified_release() {
     let a = w.artists.get(&id).await.unwrap().unwrap();
     assert_eq!(a.performance_history.len(), 1);
     assert_eq!(a.performance_history[0].outcome, RunOutcome::Approved);
-    let variant = a.ab_test.variants.iter().find(|v| v.trials == 1).expect("the variant used was counted");
+    let variant = a
+        .ab_test
+        .variants
+        .iter()
+        .find(|v| v.trials == 1)
+        .expect("the variant used was counted");
     assert_eq!(variant.approvals, 1);
-    let run = w.runs.get(&RunId::parse(row.run_id.clone()).unwrap()).await.unwrap().unwrap();
+    let run = w
+        .runs
+        .get(&RunId::parse(row.run_id.clone()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(run.outcome_recorded_at.is_some());
-    let n = stages::record_outcome(&stages::OutcomePorts { runs: w.p.runs.as_ref(), artists: w.p.artists.as_ref(), llm: &w.p.llm_chain(), clock: w.p.clock.as_ref() }, &Default::default(), &run.run_id).await.unwrap();
+    let n = stages::record_outcome(
+        &stages::OutcomePorts {
+            runs: w.p.runs.as_ref(),
+            artists: w.p.artists.as_ref(),
+            llm: &w.p.llm_chain(),
+            clock: w.p.clock.as_ref(),
+        },
+        &Default::default(),
+        &run.run_id,
+    )
+    .await
+    .unwrap();
     assert_eq!(n, Some(RunOutcome::Approved));
-    assert_eq!(w.artists.get(&id).await.unwrap().unwrap().performance_history.len(), 1, "recording twice changes nothing");
+    assert_eq!(
+        w.artists
+            .get(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .performance_history
+            .len(),
+        1,
+        "recording twice changes nothing"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_rejected_cycle_makes_no_release_and_counts_toward_retirement() {
     let w = world(Some(Decision::Rejected), wav(100.0, 8.0), 0);
     let id = add_artist(&w, "Grey Tide", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.rejected, 1);
     assert!(s.rows[0].release_id.is_none());
     assert!(w.p.releases.list(10).await.unwrap().is_empty());
@@ -344,17 +511,26 @@ async fn a_rejected_cycle_makes_no_release_and_counts_toward_retirement() {
     assert_eq!(a.consecutive_rejections, 1);
     // reflection asked for 0.9 from 0.7: scaled by sensitivity (0.14) and
     // capped at one 0.1 step, then logged
-    assert!((a.llm_config.temperature - 0.8).abs() < 1e-9, "{}", a.llm_config.temperature);
+    assert!(
+        (a.llm_config.temperature - 0.8).abs() < 1e-9,
+        "{}",
+        a.llm_config.temperature
+    );
     assert_eq!(a.style_notes, "dusty keys, more rain");
     let log = w.artists.evolution_log(&id, 10).await.unwrap();
-    assert!(log.iter().any(|e| e.kind == noktvrn_domain::trend::EvolutionKind::Reflection));
+    assert!(
+        log.iter()
+            .any(|e| e.kind == noktvrn_domain::trend::EvolutionKind::Reflection)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn no_answer_expires_the_run_without_counting_a_rejection() {
     let w = world(None, wav(100.0, 8.0), 0);
     let id = add_artist(&w, "Quiet One", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.expired, 1);
     let a = w.artists.get(&id).await.unwrap().unwrap();
     assert_eq!(a.consecutive_rejections, 0);
@@ -365,7 +541,9 @@ async fn no_answer_expires_the_run_without_counting_a_rejection() {
 async fn autopilot_artists_are_approved_without_asking() {
     let w = world(Some(Decision::Rejected), wav(100.0, 8.0), 0);
     add_artist(&w, "Auto Pilot", true).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.completed, 1);
     assert_eq!(s.rows[0].decision.as_deref(), Some("approved (autopilot)"));
     assert!(w.channel.sent.lock().unwrap().is_empty());
@@ -374,22 +552,45 @@ async fn autopilot_artists_are_approved_without_asking() {
 #[tokio::test(start_paused = true)]
 async fn throttling_and_pending_polls_are_waited_out() {
     let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
-    w.music.submits.lock().unwrap().push_back(ProviderError::Throttled { provider: "m".into(), retry_after: Some(Duration::from_secs(5)) });
-    w.music.polls.lock().unwrap().extend([Ok(TrackStatus::Pending), Ok(TrackStatus::Pending)]);
+    w.music
+        .submits
+        .lock()
+        .unwrap()
+        .push_back(ProviderError::Throttled {
+            provider: "m".into(),
+            retry_after: Some(Duration::from_secs(5)),
+        });
+    w.music
+        .polls
+        .lock()
+        .unwrap()
+        .extend([Ok(TrackStatus::Pending), Ok(TrackStatus::Pending)]);
     add_artist(&w, "Patient", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.completed, 1, "{s:?}");
-    assert_eq!(*w.music.submitted.lock().unwrap(), 1, "one successful submit");
+    assert_eq!(
+        *w.music.submitted.lock().unwrap(),
+        1,
+        "one successful submit"
+    );
     let run = w.runs.list_recent(1).await.unwrap().remove(0);
     assert_eq!(run.track_task.unwrap().polls, 2);
 }
 
 #[tokio::test(start_paused = true)]
 async fn undecodable_audio_fails_the_run_as_generation_failed_track_and_the_batch_goes_on() {
-    let w = world(Some(Decision::Approved), b"definitely not audio".to_vec(), 0);
+    let w = world(
+        Some(Decision::Approved),
+        b"definitely not audio".to_vec(),
+        0,
+    );
     add_artist(&w, "Broken", false).await;
     add_artist(&w, "Also Broken", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.failed, 2);
     for r in w.runs.list_recent(10).await.unwrap() {
         assert_eq!(r.outcome, Some(RunOutcome::GenerationFailedTrack));
@@ -402,11 +603,27 @@ async fn undecodable_audio_fails_the_run_as_generation_failed_track_and_the_batc
 #[tokio::test(start_paused = true)]
 async fn a_provider_job_failure_ends_the_run_with_a_permanent_error() {
     let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
-    w.music.polls.lock().unwrap().push_back(Ok(TrackStatus::Failed { reason: "content policy".into() }));
+    w.music
+        .polls
+        .lock()
+        .unwrap()
+        .push_back(Ok(TrackStatus::Failed {
+            reason: "content policy".into(),
+        }));
     add_artist(&w, "Refused", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     assert_eq!(s.failed, 1);
-    assert!(s.rows[0].error.as_ref().unwrap().starts_with("Permanent.Provider"), "{:?}", s.rows[0].error);
+    assert!(
+        s.rows[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .starts_with("Permanent.Provider"),
+        "{:?}",
+        s.rows[0].error
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -415,39 +632,126 @@ async fn a_duplicate_or_late_decision_changes_nothing() {
     let id = add_artist(&w, "Twice", false).await;
     let clock = w.p.clock.as_ref();
     let run_id = RunId::new(clock.new_ulid());
-    w.runs.create(&Run::new(run_id.clone(), id, BatchId::new(clock.new_ulid()), clock.now())).await.unwrap();
-    let adapt = stages::AdaptPorts { artists: w.p.artists.as_ref(), runs: w.p.runs.as_ref(), trends: w.p.trends.as_ref(), llm: &w.p.llm_chain(), clock };
+    w.runs
+        .create(&Run::new(
+            run_id.clone(),
+            id,
+            BatchId::new(clock.new_ulid()),
+            clock.now(),
+        ))
+        .await
+        .unwrap();
+    let adapt = stages::AdaptPorts {
+        artists: w.p.artists.as_ref(),
+        runs: w.p.runs.as_ref(),
+        trends: w.p.trends.as_ref(),
+        llm: &w.p.llm_chain(),
+        clock,
+    };
     let first = stages::adapt_params(&adapt, &run_id).await.unwrap();
     let version = w.runs.get(&run_id).await.unwrap().unwrap().version;
     let second = stages::adapt_params(&adapt, &run_id).await.unwrap();
     assert_eq!(first, second, "a retried stage returns its first result");
-    assert_eq!(w.runs.get(&run_id).await.unwrap().unwrap().version, version, "and writes nothing");
-    stages::submit_track(w.p.runs.as_ref(), w.p.music.as_ref(), clock, &run_id).await.unwrap();
-    stages::submit_track(w.p.runs.as_ref(), w.p.music.as_ref(), clock, &run_id).await.unwrap();
+    assert_eq!(
+        w.runs.get(&run_id).await.unwrap().unwrap().version,
+        version,
+        "and writes nothing"
+    );
+    stages::submit_track(w.p.runs.as_ref(), w.p.music.as_ref(), clock, &run_id)
+        .await
+        .unwrap();
+    stages::submit_track(w.p.runs.as_ref(), w.p.music.as_ref(), clock, &run_id)
+        .await
+        .unwrap();
     assert_eq!(*w.music.submitted.lock().unwrap(), 1);
-    stages::poll_track(w.p.runs.as_ref(), w.p.music.as_ref(), w.p.assets.as_ref(), clock, &run_id).await.unwrap();
-    stages::analyze_audio(w.p.runs.as_ref(), w.p.assets.as_ref(), clock, &run_id).await.unwrap();
-    stages::select_video(w.p.runs.as_ref(), w.p.artists.as_ref(), &w.p.video_sources(), clock, &run_id).await.unwrap();
-    let state = stages::request_approval(w.p.runs.as_ref(), w.p.artists.as_ref(), w.p.assets.as_ref(), w.p.approval.as_ref(), clock, &run_id, Some("token-1"), Duration::from_secs(3600)).await.unwrap();
-    let stages::ApprovalState::Pending { preview } = state else { panic!("expected pending") };
-    let decision = IncomingDecision { approval_id: preview.approval_id.clone(), decision: Decision::Approved, method: DecisionMethod::Human, decided_by: "42".into(), note: None };
-    let first = stages::apply_decision(w.p.runs.as_ref(), clock, &decision).await.unwrap();
+    stages::poll_track(
+        w.p.runs.as_ref(),
+        w.p.music.as_ref(),
+        w.p.assets.as_ref(),
+        clock,
+        &run_id,
+    )
+    .await
+    .unwrap();
+    stages::analyze_audio(w.p.runs.as_ref(), w.p.assets.as_ref(), clock, &run_id)
+        .await
+        .unwrap();
+    stages::select_video(
+        w.p.runs.as_ref(),
+        w.p.artists.as_ref(),
+        &w.p.video_sources(),
+        clock,
+        &run_id,
+    )
+    .await
+    .unwrap();
+    let state = stages::request_approval(
+        w.p.runs.as_ref(),
+        w.p.artists.as_ref(),
+        w.p.assets.as_ref(),
+        w.p.approval.as_ref(),
+        clock,
+        &run_id,
+        Some("token-1"),
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    let stages::ApprovalState::Pending { preview } = state else {
+        panic!("expected pending")
+    };
+    let decision = IncomingDecision {
+        approval_id: preview.approval_id.clone(),
+        decision: Decision::Approved,
+        method: DecisionMethod::Human,
+        decided_by: "42".into(),
+        note: None,
+    };
+    let first = stages::apply_decision(w.p.runs.as_ref(), clock, &decision)
+        .await
+        .unwrap();
     assert!(first.applied);
-    assert_eq!(first.task_token.as_deref(), Some("token-1"), "the webhook gets the stored task token");
-    let late = IncomingDecision { decision: Decision::Rejected, ..decision.clone() };
-    let second = stages::apply_decision(w.p.runs.as_ref(), clock, &late).await.unwrap();
+    assert_eq!(
+        first.task_token.as_deref(),
+        Some("token-1"),
+        "the webhook gets the stored task token"
+    );
+    let late = IncomingDecision {
+        decision: Decision::Rejected,
+        ..decision.clone()
+    };
+    let second = stages::apply_decision(w.p.runs.as_ref(), clock, &late)
+        .await
+        .unwrap();
     assert!(!second.applied);
-    assert_eq!(second.decision, Some(Decision::Approved), "the first decision stands");
-    let unknown = IncomingDecision { approval_id: "nope".into(), ..decision };
-    assert_eq!(stages::apply_decision(w.p.runs.as_ref(), clock, &unknown).await.unwrap_err().error_name(), "Permanent.NotFound");
+    assert_eq!(
+        second.decision,
+        Some(Decision::Approved),
+        "the first decision stands"
+    );
+    let unknown = IncomingDecision {
+        approval_id: "nope".into(),
+        ..decision
+    };
+    assert_eq!(
+        stages::apply_decision(w.p.runs.as_ref(), clock, &unknown)
+            .await
+            .unwrap_err()
+            .error_name(),
+        "Permanent.NotFound"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_platform_is_retried_alone_on_redelivery() {
     let w = world(Some(Decision::Approved), wav(120.0, 8.0), 1);
     add_artist(&w, "Retry Me", false).await;
-    runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
-    let first = runner::drain_queue(&w.p, Duration::from_secs(30)).await.unwrap();
+    runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
+    let first = runner::drain_queue(&w.p, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(first.failed.len(), 1);
     assert_eq!(first.failed[0].1, "Retryable.Provider");
     let rel = w.p.releases.list(1).await.unwrap().remove(0);
@@ -457,21 +761,41 @@ async fn a_failed_platform_is_retried_alone_on_redelivery() {
     for _ in 0..40 {
         w.p.clock.now();
     }
-    let second = runner::drain_queue(&w.p, Duration::from_secs(30)).await.unwrap();
+    let second = runner::drain_queue(&w.p, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(second.delivered.len(), 1, "{second:?}");
-    assert_eq!(w.dist_a.delivered.lock().unwrap().len(), 1, "alpha was not sent twice");
+    assert_eq!(
+        w.dist_a.delivered.lock().unwrap().len(),
+        1,
+        "alpha was not sent twice"
+    );
     assert_eq!(w.dist_b.delivered.lock().unwrap().len(), 1);
-    assert_eq!(w.p.releases.list(1).await.unwrap()[0].status, ReleaseStatus::Delivered);
+    assert_eq!(
+        w.p.releases.list(1).await.unwrap()[0].status,
+        ReleaseStatus::Delivered
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_tampered_package_fails_verification() {
     let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
     add_artist(&w, "Tamper", false).await;
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     let id = noktvrn_domain::ids::ReleaseId::parse(s.rows[0].release_id.clone().unwrap()).unwrap();
-    w.p.assets.put(&keys::release_file(&id, "cover/cover.png"), b"other".to_vec(), "image/png").await.unwrap();
-    let e = stages::verify_package(w.p.assets.as_ref(), &id).await.unwrap_err();
+    w.p.assets
+        .put(
+            &keys::release_file(&id, "cover/cover.png"),
+            b"other".to_vec(),
+            "image/png",
+        )
+        .await
+        .unwrap();
+    let e = stages::verify_package(w.p.assets.as_ref(), &id)
+        .await
+        .unwrap_err();
     assert_eq!(e.error_name(), "Permanent.Integrity");
     assert!(e.to_string().contains("cover/cover.png"));
 }
@@ -483,21 +807,56 @@ async fn interrupted_runs_are_failed_and_half_packages_removed_at_the_next_batch
     let clock = w.p.clock.as_ref();
     // a run that was approved when its process died mid-package
     let run_id = RunId::new(clock.new_ulid());
-    let mut run = Run::new(run_id.clone(), id.clone(), BatchId::new(clock.new_ulid()), clock.now());
-    for s in [RunStatus::ParametersAdapted, RunStatus::TrackSubmitted, RunStatus::TrackGenerated, RunStatus::Analyzed, RunStatus::VideoSelected, RunStatus::PendingApproval] {
+    let mut run = Run::new(
+        run_id.clone(),
+        id.clone(),
+        BatchId::new(clock.new_ulid()),
+        clock.now(),
+    );
+    for s in [
+        RunStatus::ParametersAdapted,
+        RunStatus::TrackSubmitted,
+        RunStatus::TrackGenerated,
+        RunStatus::Analyzed,
+        RunStatus::VideoSelected,
+        RunStatus::PendingApproval,
+    ] {
         run.transition(s, clock.now()).unwrap();
     }
     let decided_at = clock.now();
-    run.decide(noktvrn_domain::run::ApprovalRecord { decision: Decision::Approved, method: DecisionMethod::Human, decided_by: "1".into(), decided_at, note: None }).unwrap();
+    run.decide(noktvrn_domain::run::ApprovalRecord {
+        decision: Decision::Approved,
+        method: DecisionMethod::Human,
+        decided_by: "1".into(),
+        decided_at,
+        note: None,
+    })
+    .unwrap();
     w.runs.create(&run).await.unwrap();
     let rel = noktvrn_domain::ids::ReleaseId::for_run("Cut Short", decided_at, &run_id);
-    w.p.assets.put(&keys::release_file(&rel, "audio/track.wav"), vec![1, 2, 3], "audio/wav").await.unwrap();
+    w.p.assets
+        .put(
+            &keys::release_file(&rel, "audio/track.wav"),
+            vec![1, 2, 3],
+            "audio/wav",
+        )
+        .await
+        .unwrap();
 
-    runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default()).await.unwrap();
+    runner::run_batch(&w.p, &opts(), &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
     let after = w.runs.get(&run_id).await.unwrap().unwrap();
     assert_eq!(after.status, RunStatus::Failed);
     assert!(after.failure.unwrap().message.contains("interrupted"));
-    assert!(w.p.assets.list(&keys::release_prefix(&rel)).await.unwrap().is_empty(), "half package removed");
+    assert!(
+        w.p.assets
+            .list(&keys::release_prefix(&rel))
+            .await
+            .unwrap()
+            .is_empty(),
+        "half package removed"
+    );
     assert!(w.runs.list_unfinished().await.unwrap().is_empty());
 }
 
@@ -508,7 +867,9 @@ async fn a_cancelled_batch_leaves_no_unfinished_run() {
     add_artist(&w, "Two", false).await;
     let cancel = CancelFlag::default();
     cancel.cancel();
-    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &cancel).await.unwrap();
+    let s = runner::run_batch(&w.p, &opts(), &NoProgress, &cancel)
+        .await
+        .unwrap();
     assert_eq!(s.failed, 2);
     assert!(w.runs.list_unfinished().await.unwrap().is_empty());
 }
@@ -517,13 +878,29 @@ async fn a_cancelled_batch_leaves_no_unfinished_run() {
 async fn a_critical_outage_skips_the_batch_and_an_empty_roster_creates_an_artist() {
     let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
     let chain = w.p.llm_chain();
-    let ports = stages::SelectPorts { artists: w.p.artists.as_ref(), runs: w.p.runs.as_ref(), llm: &chain, clock: w.p.clock.as_ref() };
-    let down = HealthReport { name: "music".into(), healthy: false, critical: true, detail: "503".into() };
-    let plan = stages::select_artists(&ports, &SelectionPolicy::default(), &[down]).await.unwrap();
+    let ports = stages::SelectPorts {
+        artists: w.p.artists.as_ref(),
+        runs: w.p.runs.as_ref(),
+        llm: &chain,
+        clock: w.p.clock.as_ref(),
+    };
+    let down = HealthReport {
+        name: "music".into(),
+        healthy: false,
+        critical: true,
+        detail: "503".into(),
+    };
+    let plan = stages::select_artists(&ports, &SelectionPolicy::default(), &[down])
+        .await
+        .unwrap();
     assert!(plan.skipped.is_some() && plan.runs.is_empty());
     assert!(w.artists.list().await.unwrap().is_empty());
-    let plan = stages::select_artists(&ports, &SelectionPolicy::default(), &[]).await.unwrap();
-    let created = plan.created_artist.expect("nobody in rotation: one is created");
+    let plan = stages::select_artists(&ports, &SelectionPolicy::default(), &[])
+        .await
+        .unwrap();
+    let created = plan
+        .created_artist
+        .expect("nobody in rotation: one is created");
     assert_eq!(created.as_str(), "vanta_bloom");
     assert_eq!(plan.runs.len(), 1);
     let a = w.artists.get(&created).await.unwrap().unwrap();
@@ -537,7 +914,13 @@ async fn the_memory_queue_redelivers_and_dead_letters() {
     q.send("m").await.unwrap();
     let a = q.receive(10, Duration::from_secs(10)).await.unwrap();
     assert_eq!(a.len(), 1);
-    assert!(q.receive(10, Duration::from_secs(10)).await.unwrap().is_empty(), "invisible");
+    assert!(
+        q.receive(10, Duration::from_secs(10))
+            .await
+            .unwrap()
+            .is_empty(),
+        "invisible"
+    );
     for _ in 0..11 {
         clock.now();
     }
@@ -546,6 +929,11 @@ async fn the_memory_queue_redelivers_and_dead_letters() {
     for _ in 0..11 {
         clock.now();
     }
-    assert!(q.receive(10, Duration::from_secs(10)).await.unwrap().is_empty());
+    assert!(
+        q.receive(10, Duration::from_secs(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(q.dead_letters().await.unwrap().len(), 1);
 }

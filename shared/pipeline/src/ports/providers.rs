@@ -46,7 +46,9 @@ pub enum TrackStatus {
     Pending,
     /// One or more clips (Suno-style APIs return two per request).
     Ready(Vec<GeneratedClip>),
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Submit/poll music generation: never a blocking call, so the state machine

@@ -23,7 +23,11 @@ pub struct QueueDelivery {
 #[async_trait]
 pub trait ReleaseQueue: Send + Sync {
     async fn send(&self, body: &str) -> Result<String, StoreError>;
-    async fn receive(&self, max: u32, visibility: Duration) -> Result<Vec<QueueDelivery>, StoreError>;
+    async fn receive(
+        &self,
+        max: u32,
+        visibility: Duration,
+    ) -> Result<Vec<QueueDelivery>, StoreError>;
     async fn ack(&self, receipt: &str) -> Result<(), StoreError>;
     /// Messages that exceeded `max_receives`.
     async fn dead_letters(&self) -> Result<Vec<QueueDelivery>, StoreError>;

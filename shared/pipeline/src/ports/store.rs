@@ -22,7 +22,11 @@ pub trait ArtistStore: Send + Sync {
     async fn update(&self, artist: &Artist) -> Result<Artist, StoreError>;
     async fn append_evolution(&self, entry: &EvolutionEntry) -> Result<(), StoreError>;
     /// Newest first.
-    async fn evolution_log(&self, id: &ArtistId, limit: usize) -> Result<Vec<EvolutionEntry>, StoreError>;
+    async fn evolution_log(
+        &self,
+        id: &ArtistId,
+        limit: usize,
+    ) -> Result<Vec<EvolutionEntry>, StoreError>;
 }
 
 /// The approval id → run (and Step Functions task token) lookup, so buttons

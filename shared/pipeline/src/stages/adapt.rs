@@ -9,13 +9,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution};
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::artist::{AbTestState, Artist};
 use noktvrn_domain::ids::RunId;
 use noktvrn_domain::params::{AbVariantUsed, GenerationParams, TrendFit};
 use noktvrn_domain::release::PromptsUsed;
 use noktvrn_domain::run::{RunStatus, StageName};
 use noktvrn_domain::trend::{EvolutionEntry, EvolutionKind, evolution_step};
-use noktvrn_domain::SCHEMA_VERSION;
 
 use super::{Change, load_artist, load_run, mutate_artist, mutate_run, seed_of};
 use crate::error::StageError;
@@ -52,7 +52,10 @@ pub fn choose_variant(ab: &AbTestState, rng: &mut impl Rng) -> Option<AbVariantU
 }
 
 #[tracing::instrument(skip_all, fields(run_id = %run_id))]
-pub async fn adapt_params(p: &AdaptPorts<'_>, run_id: &RunId) -> Result<GenerationParams, StageError> {
+pub async fn adapt_params(
+    p: &AdaptPorts<'_>,
+    run_id: &RunId,
+) -> Result<GenerationParams, StageError> {
     let started = p.clock.now();
     let run = load_run(p.runs, run_id).await?;
     if run.status != RunStatus::Started {
@@ -148,7 +151,12 @@ pub async fn adapt_params(p: &AdaptPorts<'_>, run_id: &RunId) -> Result<Generati
             prompt.title,
             artist.name,
             artist.genre,
-            artist.persona.themes_and_topics.first().map(String::as_str).unwrap_or("night"),
+            artist
+                .persona
+                .themes_and_topics
+                .first()
+                .map(String::as_str)
+                .unwrap_or("night"),
             artist.style_notes,
             duration,
             tempo
@@ -159,7 +167,10 @@ pub async fn adapt_params(p: &AdaptPorts<'_>, run_id: &RunId) -> Result<Generati
     );
     let (lyrics, lyric_calls) = llm::generate::<LyricsOut>(p.llm, &lyrics_req).await?;
     calls.extend(lyric_calls);
-    tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "prompts generated");
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "prompts generated"
+    );
 
     let params = GenerationParams {
         title: prompt.title.trim().to_string(),

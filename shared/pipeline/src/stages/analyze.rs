@@ -26,7 +26,11 @@ pub async fn analyze_audio(
         return Ok(a.clone());
     }
     if run.status != RunStatus::TrackGenerated {
-        return Err(StageError::illegal_state(&run, "analyze-audio", "track_generated"));
+        return Err(StageError::illegal_state(
+            &run,
+            "analyze-audio",
+            "track_generated",
+        ));
     }
     let track = run
         .track

@@ -29,7 +29,10 @@ use crate::ports::{
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ApprovalState {
     /// Decided without waiting (autopilot), or already decided earlier.
-    Decided { decision: Decision, method: DecisionMethod },
+    Decided {
+        decision: Decision,
+        method: DecisionMethod,
+    },
     /// Waiting for a decision on `approval_id`.
     Pending { preview: Box<ApprovalPreview> },
 }
@@ -60,8 +63,15 @@ pub async fn request_approval(
             method: a.method,
         });
     }
-    if !matches!(run.status, RunStatus::VideoSelected | RunStatus::PendingApproval) {
-        return Err(StageError::illegal_state(&run, "request-approval", "video_selected"));
+    if !matches!(
+        run.status,
+        RunStatus::VideoSelected | RunStatus::PendingApproval
+    ) {
+        return Err(StageError::illegal_state(
+            &run,
+            "request-approval",
+            "video_selected",
+        ));
     }
     let artist = load_artist(artists, &run.artist_id).await?;
 
@@ -93,7 +103,8 @@ pub async fn request_approval(
     }
 
     let now = clock.now();
-    let expires_at = now + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::hours(24));
+    let expires_at =
+        now + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::hours(24));
     let request = match &run.approval_request {
         Some(existing) => existing.clone(),
         None => ApprovalRequestRef {
@@ -144,7 +155,9 @@ pub async fn request_approval(
         key: analysis.and_then(|a| a.key).map(|k| k.to_string()),
         duration_s: analysis.map(|a| a.duration_s).unwrap_or(0.0),
         loudness_lufs: analysis.and_then(|a| a.integrated_lufs),
-        structure: analysis.map(|a| a.structure_summary.clone()).unwrap_or_default(),
+        structure: analysis
+            .map(|a| a.structure_summary.clone())
+            .unwrap_or_default(),
         audio_url,
         video: stored
             .video

@@ -1,12 +1,12 @@
 //! Creating an artist from a brief with the persona model (template offline).
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::artist::{
     AbTestState, Artist, CreationMethod, EvolutionParameters, LifecycleStatus, LlmConfig, Persona,
     SoundProfile,
 };
 use noktvrn_domain::ids::ArtistId;
 use noktvrn_domain::trend::{EvolutionEntry, EvolutionKind};
-use noktvrn_domain::SCHEMA_VERSION;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StageError, StoreError};
@@ -114,5 +114,7 @@ pub async fn create_artist(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(StageError::Internal("could not find a free artist id".into()))
+    Err(StageError::Internal(
+        "could not find a free artist id".into(),
+    ))
 }

@@ -6,11 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::artist::LifecycleStatus;
 use noktvrn_domain::ids::ArtistId;
-use noktvrn_domain::lifecycle::{LifecycleDecision, LifecycleMetrics, LifecycleThresholds, evaluate};
+use noktvrn_domain::lifecycle::{
+    LifecycleDecision, LifecycleMetrics, LifecycleThresholds, evaluate,
+};
 use noktvrn_domain::trend::{EvolutionEntry, EvolutionKind, FieldChange, evolution_step};
-use noktvrn_domain::SCHEMA_VERSION;
 
 use super::{Change, mutate_artist};
 use crate::error::StageError;
@@ -45,11 +47,18 @@ pub async fn lifecycle_evaluate(
             .filter_map(|r| r.outcome.map(|o| (r.updated_at, o)))
             .collect();
         let metrics = LifecycleMetrics::compute(&artist, &history, now, thresholds);
-        let decision = evaluate(artist.status, artist.consecutive_rejections, &metrics, thresholds);
+        let decision = evaluate(
+            artist.status,
+            artist.consecutive_rejections,
+            &metrics,
+            thresholds,
+        );
         let (to, reason, evolve) = match &decision {
             LifecycleDecision::NoChange { .. } => continue,
             LifecycleDecision::SetStatus { to, reason, .. } => (*to, reason.clone(), false),
-            LifecycleDecision::Evolve { reason, .. } => (LifecycleStatus::Active, reason.clone(), true),
+            LifecycleDecision::Evolve { reason, .. } => {
+                (LifecycleStatus::Active, reason.clone(), true)
+            }
         };
         let trend = if evolve {
             trends.latest(&artist.persona.market, &artist.genre).await?

@@ -47,7 +47,10 @@ pub(crate) async fn load_run(runs: &dyn RunStore, id: &RunId) -> Result<Run, Sta
     })
 }
 
-pub(crate) async fn load_artist(artists: &dyn ArtistStore, id: &ArtistId) -> Result<Artist, StageError> {
+pub(crate) async fn load_artist(
+    artists: &dyn ArtistStore,
+    id: &ArtistId,
+) -> Result<Artist, StageError> {
     artists.get(id).await?.ok_or_else(|| StageError::NotFound {
         entity: "artist",
         id: id.to_string(),
@@ -66,7 +69,11 @@ const CAS_ATTEMPTS: usize = 5;
 
 /// Read-modify-write of a run with a conditional write; on a lost race the
 /// closure runs again on the fresh record.
-pub(crate) async fn mutate_run<F>(runs: &dyn RunStore, id: &RunId, mut f: F) -> Result<Run, StageError>
+pub(crate) async fn mutate_run<F>(
+    runs: &dyn RunStore,
+    id: &RunId,
+    mut f: F,
+) -> Result<Run, StageError>
 where
     F: FnMut(&mut Run) -> Result<Change, StageError>,
 {
@@ -85,7 +92,9 @@ where
             },
         }
     }
-    Err(last.map(StageError::from).unwrap_or_else(|| StageError::Internal("mutate_run".into())))
+    Err(last
+        .map(StageError::from)
+        .unwrap_or_else(|| StageError::Internal("mutate_run".into())))
 }
 
 /// The same for artists.
@@ -109,7 +118,9 @@ where
             },
         }
     }
-    Err(last.map(StageError::from).unwrap_or_else(|| StageError::Internal("mutate_artist".into())))
+    Err(last
+        .map(StageError::from)
+        .unwrap_or_else(|| StageError::Internal("mutate_artist".into())))
 }
 
 /// A stable 64-bit seed from a string (FNV-1a), so a run's choices repeat

@@ -6,11 +6,11 @@
 
 use chrono::Utc;
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::ids::RunId;
 use noktvrn_domain::lifecycle::{LifecycleThresholds, apply_outcome};
 use noktvrn_domain::run::{Run, RunOutcome, StageName};
 use noktvrn_domain::trend::{EvolutionEntry, EvolutionKind, FieldChange};
-use noktvrn_domain::SCHEMA_VERSION;
 
 use super::{Change, load_artist, load_run, mutate_artist, mutate_run};
 use crate::error::StageError;
@@ -101,16 +101,16 @@ pub async fn record_outcome(
             return Ok(Change::Skip);
         }
         status_change = apply_outcome(a, run_id, outcome, at, thresholds);
-        if let Some(vid) = &variant {
-            if let Some(v) = a.ab_test.variants.iter_mut().find(|v| &v.variant_id == vid) {
-                match outcome {
-                    RunOutcome::Approved => {
-                        v.trials += 1;
-                        v.approvals += 1;
-                    }
-                    RunOutcome::Rejected => v.trials += 1,
-                    _ => {}
+        if let Some(vid) = &variant
+            && let Some(v) = a.ab_test.variants.iter_mut().find(|v| &v.variant_id == vid)
+        {
+            match outcome {
+                RunOutcome::Approved => {
+                    v.trials += 1;
+                    v.approvals += 1;
                 }
+                RunOutcome::Rejected => v.trials += 1,
+                _ => {}
             }
         }
         reflection_changes.clear();
@@ -185,7 +185,11 @@ pub async fn record_outcome(
 
 async fn reflect(p: &OutcomePorts<'_>, run: &Run, outcome: RunOutcome) -> Option<ReflectionOut> {
     let artist = load_artist(p.artists, &run.artist_id).await.ok()?;
-    let title = run.params.as_ref().map(|x| x.title.clone()).unwrap_or_default();
+    let title = run
+        .params
+        .as_ref()
+        .map(|x| x.title.clone())
+        .unwrap_or_default();
     let req = llm::request::<ReflectionOut>(
         "You guide a virtual artist's evolution with small, careful changes. Answer with JSON only.",
         format!(

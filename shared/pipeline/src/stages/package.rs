@@ -6,13 +6,13 @@
 
 use sha2::{Digest, Sha256};
 
+use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::ids::{ReleaseId, RunId};
 use noktvrn_domain::release::{
     AiDisclosure, Manifest, ManifestEntry, ReleaseMessage, ReleaseMetadata, ReleaseRecord,
     ReleaseStatus, VideoReference, keys,
 };
 use noktvrn_domain::run::{DecisionMethod, RunStatus, StageName};
-use noktvrn_domain::SCHEMA_VERSION;
 
 use super::{Change, load_artist, load_run, mutate_run};
 use crate::error::{StageError, StoreError};
@@ -41,7 +41,12 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    async fn put(&mut self, path: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+    async fn put(
+        &mut self,
+        path: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
         let entry = ManifestEntry {
             path: path.to_string(),
             size: bytes.len() as u64,
@@ -49,13 +54,21 @@ impl Writer<'_> {
             content_type: content_type.to_string(),
         };
         self.assets
-            .put(&keys::release_file(self.release_id, path), bytes, content_type)
+            .put(
+                &keys::release_file(self.release_id, path),
+                bytes,
+                content_type,
+            )
             .await?;
         self.entries.push(entry);
         Ok(())
     }
 
-    async fn put_json<T: serde::Serialize>(&mut self, path: &str, value: &T) -> Result<(), StageError> {
+    async fn put_json<T: serde::Serialize>(
+        &mut self,
+        path: &str,
+        value: &T,
+    ) -> Result<(), StageError> {
         let bytes = serde_json::to_vec_pretty(value)
             .map_err(|e| StageError::Internal(format!("serialising {path}: {e}")))?;
         Ok(self.put(path, bytes, "application/json").await?)
@@ -63,14 +76,21 @@ impl Writer<'_> {
 }
 
 #[tracing::instrument(skip_all, fields(run_id = %run_id))]
-pub async fn package_release(p: &PackagePorts<'_>, run_id: &RunId) -> Result<ReleaseId, StageError> {
+pub async fn package_release(
+    p: &PackagePorts<'_>,
+    run_id: &RunId,
+) -> Result<ReleaseId, StageError> {
     let started = p.clock.now();
     let run = load_run(p.runs, run_id).await?;
     if let (RunStatus::Completed, Some(id)) = (run.status, &run.release_id) {
         return Ok(id.clone());
     }
     if run.status != RunStatus::Approved {
-        return Err(StageError::illegal_state(&run, "package-release", "approved"));
+        return Err(StageError::illegal_state(
+            &run,
+            "package-release",
+            "approved",
+        ));
     }
     let artist = load_artist(p.artists, &run.artist_id).await?;
     let missing = |what: &str| StageError::Internal(format!("approved run without {what}"));
@@ -104,26 +124,33 @@ pub async fn package_release(p: &PackagePorts<'_>, run_id: &RunId) -> Result<Rel
                 seed: params.seed,
             })
             .await?;
-        let cover_ext = if cover.content_type == "image/jpeg" { "jpg" } else { "png" };
+        let cover_ext = if cover.content_type == "image/jpeg" {
+            "jpg"
+        } else {
+            "png"
+        };
         let cover_file = format!("cover/cover.{cover_ext}");
         w.put(&cover_file, cover.bytes, &cover.content_type).await?;
 
         let mut video_file = None;
-        if let Some(v) = &run.video {
-            if let Some(key) = &v.asset_key {
-                let bytes = p.assets.get(key).await?;
-                let path = "video/clip.mp4".to_string();
-                w.put(&path, bytes, "video/mp4").await?;
-                video_file = Some(path);
-            }
+        if let Some(v) = &run.video
+            && let Some(key) = &v.asset_key
+        {
+            let bytes = p.assets.get(key).await?;
+            let path = "video/clip.mp4".to_string();
+            w.put(&path, bytes, "video/mp4").await?;
+            video_file = Some(path);
         }
         let analysis_json = p.assets.get(&analysis.analysis_key).await?;
-        w.put("analysis.json", analysis_json, "application/json").await?;
+        w.put("analysis.json", analysis_json, "application/json")
+            .await?;
 
         let human = match approval.method {
             DecisionMethod::Human => format!("approved by {}", approval.decided_by),
             DecisionMethod::Autopilot => "approved by the artist's autopilot".into(),
-            DecisionMethod::Policy => format!("approved by operator policy ({})", approval.decided_by),
+            DecisionMethod::Policy => {
+                format!("approved by operator policy ({})", approval.decided_by)
+            }
             DecisionMethod::Timeout => "no human decision".into(),
         };
         let mut tools = vec![
@@ -192,7 +219,9 @@ pub async fn package_release(p: &PackagePorts<'_>, run_id: &RunId) -> Result<Rel
         let bytes = serde_json::to_vec_pretty(&manifest)
             .map_err(|e| StageError::Internal(format!("serialising manifest: {e}")))?;
         // last: from here on the release exists
-        p.assets.put(&manifest_key, bytes, "application/json").await?;
+        p.assets
+            .put(&manifest_key, bytes, "application/json")
+            .await?;
         tracing::info!(release_id = %release_id, files = manifest.files.len(), bytes = manifest.total_size(), "package written");
     }
 
@@ -251,7 +280,10 @@ pub async fn package_release(p: &PackagePorts<'_>, run_id: &RunId) -> Result<Rel
 }
 
 /// Re-reads every file of a package and checks it against the manifest.
-pub async fn verify_package(assets: &dyn AssetStore, release_id: &ReleaseId) -> Result<Manifest, StageError> {
+pub async fn verify_package(
+    assets: &dyn AssetStore,
+    release_id: &ReleaseId,
+) -> Result<Manifest, StageError> {
     let manifest_key = keys::manifest(release_id);
     let bytes = match assets.get(&manifest_key).await {
         Ok(b) => b,

@@ -31,7 +31,9 @@ pub async fn recover_interrupted(
         if run.status == RunStatus::Approved {
             // package-release may have been cut off: remove a package that
             // never got its manifest
-            if let (Some(approval), Ok(Some(artist))) = (&run.approval, artists.get(&run.artist_id).await) {
+            if let (Some(approval), Ok(Some(artist))) =
+                (&run.approval, artists.get(&run.artist_id).await)
+            {
                 let id = ReleaseId::for_run(&artist.name, approval.decided_at, &run.run_id);
                 if !assets.exists(&keys::manifest(&id)).await? {
                     for obj in assets.list(&keys::release_prefix(&id)).await? {
@@ -44,7 +46,16 @@ pub async fn recover_interrupted(
             "interrupted: the process running this cycle stopped while the run was {}",
             run.status
         );
-        if fail_run(runs, clock, &run.run_id, None, crate::error::names::PERMANENT_INTERRUPTED, &message).await? {
+        if fail_run(
+            runs,
+            clock,
+            &run.run_id,
+            None,
+            crate::error::names::PERMANENT_INTERRUPTED,
+            &message,
+        )
+        .await?
+        {
             recovered.push(run.run_id.clone());
         }
     }

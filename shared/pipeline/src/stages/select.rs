@@ -110,7 +110,12 @@ pub async fn select_artists(
     let mut runs = Vec::new();
     for artist in order.into_iter().take(policy.max_artists) {
         let run_id = RunId::new(p.clock.new_ulid());
-        let run = Run::new(run_id.clone(), artist.artist_id.clone(), batch_id.clone(), now);
+        let run = Run::new(
+            run_id.clone(),
+            artist.artist_id.clone(),
+            batch_id.clone(),
+            now,
+        );
         p.runs.create(&run).await?;
         runs.push(PlannedRun {
             run_id,

@@ -55,7 +55,11 @@ pub async fn batch_summary(
             status: r.status,
             title: r.params.as_ref().map(|p| p.title.clone()),
             bpm: r.analysis.as_ref().and_then(|a| a.bpm),
-            key: r.analysis.as_ref().and_then(|a| a.key).map(|k| k.to_string()),
+            key: r
+                .analysis
+                .as_ref()
+                .and_then(|a| a.key)
+                .map(|k| k.to_string()),
             decision: r.approval.as_ref().map(|a| {
                 let how = match a.method {
                     DecisionMethod::Human => "human",
@@ -66,7 +70,10 @@ pub async fn batch_summary(
                 format!("{:?} ({how})", a.decision).to_lowercase()
             }),
             release_id: r.release_id.as_ref().map(|x| x.to_string()),
-            error: r.failure.as_ref().map(|f| format!("{}: {}", f.error_name, f.message)),
+            error: r
+                .failure
+                .as_ref()
+                .map(|f| format!("{}: {}", f.error_name, f.message)),
         });
     }
     let count = |s: RunStatus| list.iter().filter(|r| r.status == s).count();

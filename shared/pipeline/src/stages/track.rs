@@ -28,7 +28,11 @@ pub async fn submit_track(
         return Ok(task.task_id.clone());
     }
     if run.status != RunStatus::ParametersAdapted {
-        return Err(StageError::illegal_state(&run, "generate-track", "parameters_adapted"));
+        return Err(StageError::illegal_state(
+            &run,
+            "generate-track",
+            "parameters_adapted",
+        ));
     }
     let params = run
         .params
@@ -74,8 +78,13 @@ pub async fn submit_track(
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PollOutcome {
     /// Not ready; poll again after `wait_s`.
-    Pending { polls: u32, wait_s: u64 },
-    Ready { audio_key: String },
+    Pending {
+        polls: u32,
+        wait_s: u64,
+    },
+    Ready {
+        audio_key: String,
+    },
 }
 
 /// Polls once. Ready → the audio is copied to `tracks/{run_id}/…`.
@@ -95,7 +104,11 @@ pub async fn poll_track(
         });
     }
     if run.status != RunStatus::TrackSubmitted {
-        return Err(StageError::illegal_state(&run, "poll-track", "track_submitted"));
+        return Err(StageError::illegal_state(
+            &run,
+            "poll-track",
+            "track_submitted",
+        ));
     }
     let task = run
         .track_task
@@ -124,10 +137,13 @@ pub async fn poll_track(
         }
         .into()),
         TrackStatus::Ready(clips) => {
-            let clip = clips.into_iter().next().ok_or_else(|| ProviderError::InvalidResponse {
-                provider: music.provider().to_string(),
-                message: "ready without clips".into(),
-            })?;
+            let clip = clips
+                .into_iter()
+                .next()
+                .ok_or_else(|| ProviderError::InvalidResponse {
+                    provider: music.provider().to_string(),
+                    message: "ready without clips".into(),
+                })?;
             let bytes = music.fetch_audio(&clip).await?;
             if bytes.is_empty() {
                 return Err(ProviderError::InvalidResponse {

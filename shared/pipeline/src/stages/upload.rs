@@ -40,10 +40,13 @@ pub async fn upload_release(
     let msg: ReleaseMessage = serde_json::from_str(body)
         .map_err(|e| StageError::InvalidInput(format!("release message is not valid: {e}")))?;
     let release_id = msg.release_id.clone();
-    let mut record = releases.get(&release_id).await?.ok_or_else(|| StageError::NotFound {
-        entity: "release",
-        id: release_id.to_string(),
-    })?;
+    let mut record = releases
+        .get(&release_id)
+        .await?
+        .ok_or_else(|| StageError::NotFound {
+            entity: "release",
+            id: release_id.to_string(),
+        })?;
     let manifest = verify_package(assets, &release_id).await?;
 
     let mut results = vec![];
@@ -61,7 +64,11 @@ pub async fn upload_release(
         }
         let attempts = record.platforms.get(&platform).map_or(0, |p| p.attempts) + 1;
         let (state, detail, external_id) = match d.deliver(&record, &manifest, assets).await {
-            Ok(receipt) => (DeliveryState::Delivered, receipt.location, receipt.external_id),
+            Ok(receipt) => (
+                DeliveryState::Delivered,
+                receipt.location,
+                receipt.external_id,
+            ),
             Err(e) => {
                 tracing::warn!(platform = %platform, error = %e, "delivery failed");
                 let detail = e.to_string();
@@ -91,10 +98,14 @@ pub async fn upload_release(
                     break;
                 }
                 Err(StoreError::Conflict { .. }) => {
-                    record = releases.get(&release_id).await?.ok_or_else(|| StageError::NotFound {
-                        entity: "release",
-                        id: release_id.to_string(),
-                    })?;
+                    record =
+                        releases
+                            .get(&release_id)
+                            .await?
+                            .ok_or_else(|| StageError::NotFound {
+                                entity: "release",
+                                id: release_id.to_string(),
+                            })?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -106,7 +117,9 @@ pub async fn upload_release(
             detail,
         });
     }
-    let all = distributors.iter().all(|d| record.delivered_to(d.platform()));
+    let all = distributors
+        .iter()
+        .all(|d| record.delivered_to(d.platform()));
     let status = if all {
         ReleaseStatus::Delivered
     } else {

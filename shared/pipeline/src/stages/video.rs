@@ -51,7 +51,11 @@ pub fn score_candidate(
     motion: &[&str],
     track_s: f64,
 ) -> f64 {
-    let tags: BTreeSet<String> = c.tags.iter().flat_map(|t| words(t).collect::<Vec<_>>()).collect();
+    let tags: BTreeSet<String> = c
+        .tags
+        .iter()
+        .flat_map(|t| words(t).collect::<Vec<_>>())
+        .collect();
     let overlap = tags.intersection(wanted).count() as f64;
     let keyword = (overlap / 3.0).min(1.0);
     let wanted_len = track_s.clamp(5.0, 30.0);
@@ -84,7 +88,8 @@ pub async fn select_video(
     let started = clock.now();
     let run = load_run(runs, run_id).await?;
     if run.status != RunStatus::Analyzed {
-        if run.stages.iter().any(|s| s.stage == StageName::SelectVideo) && !run.status.is_terminal() {
+        if run.stages.iter().any(|s| s.stage == StageName::SelectVideo) && !run.status.is_terminal()
+        {
             return Ok(run.video.clone());
         }
         return Err(StageError::illegal_state(&run, "select-video", "analyzed"));
@@ -96,18 +101,34 @@ pub async fn select_video(
         .ok_or_else(|| StageError::Internal("analysed run without params".into()))?;
     let bpm = run.analysis.as_ref().and_then(|a| a.bpm);
     let energy = run.analysis.as_ref().and_then(|a| a.energy);
-    let track_s = run.analysis.as_ref().map(|a| a.duration_s).unwrap_or(params.duration_s);
+    let track_s = run
+        .analysis
+        .as_ref()
+        .map(|a| a.duration_s)
+        .unwrap_or(params.duration_s);
     let motion = motion_words(bpm, energy);
 
     let mut wanted: BTreeSet<String> = BTreeSet::new();
-    for k in params.video_keywords.iter().chain(&artist.persona.visual_style_keywords) {
+    for k in params
+        .video_keywords
+        .iter()
+        .chain(&artist.persona.visual_style_keywords)
+    {
         wanted.extend(words(k));
     }
     wanted.extend(motion.iter().map(|m| m.to_string()));
 
     let mut queries: Vec<Vec<String>> = vec![params.video_keywords.clone()];
     if !artist.persona.visual_style_keywords.is_empty() {
-        queries.push(artist.persona.visual_style_keywords.iter().take(3).cloned().collect());
+        queries.push(
+            artist
+                .persona
+                .visual_style_keywords
+                .iter()
+                .take(3)
+                .cloned()
+                .collect(),
+        );
     }
     if !motion.is_empty() {
         let mut q: Vec<String> = params.video_keywords.iter().take(1).cloned().collect();
@@ -155,7 +176,10 @@ pub async fn select_video(
             return Err(e.into());
         }
     }
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.clip_id.cmp(&b.1.clip_id)));
+    candidates.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.clip_id.cmp(&b.1.clip_id))
+    });
     let choice = candidates.into_iter().next().map(|(score, c)| VideoChoice {
         attribution: format!("Video by {} on {}", c.creator, source_title(&c.source)),
         source: c.source,
@@ -209,7 +233,12 @@ mod tests {
     fn matching_tags_and_motion_score_higher() {
         let wanted: BTreeSet<String> = ["neon", "city", "rain"].map(String::from).into();
         let motion = motion_words(Some(150.0), Some(0.8));
-        let good = score_candidate(&cand(&["neon city", "rain", "fast"], 30.0, 1080), &wanted, &motion, 120.0);
+        let good = score_candidate(
+            &cand(&["neon city", "rain", "fast"], 30.0, 1080),
+            &wanted,
+            &motion,
+            120.0,
+        );
         let bad = score_candidate(&cand(&["forest"], 6.0, 720), &wanted, &motion, 120.0);
         assert!(good > bad + 0.4, "{good} vs {bad}");
         assert!(good <= 1.0 && bad >= 0.0);
@@ -218,7 +247,10 @@ mod tests {
     #[test]
     fn motion_words_follow_tempo_and_energy() {
         assert_eq!(motion_words(Some(150.0), None), ["fast", "energetic"]);
-        assert_eq!(motion_words(Some(80.0), Some(0.2)), ["slow", "calm", "peaceful", "dreamy"]);
+        assert_eq!(
+            motion_words(Some(80.0), Some(0.2)),
+            ["slow", "calm", "peaceful", "dreamy"]
+        );
         assert!(motion_words(Some(120.0), Some(0.5)).is_empty());
     }
 }

@@ -40,10 +40,17 @@ pub(crate) fn pan_gains(pan: f32) -> (f32, f32) {
 #[inline(always)]
 pub(crate) fn sin_cycles(phase: f32) -> f32 {
     // Reduce to [-0.5, 0.5).
-    let x = phase - (phase + 0.5).floor();
+    let x = phase - fast_floor(phase + 0.5);
     // Parabolic approximation with one refinement step.
     let y = 8.0 * x - 16.0 * x * x.abs();
     0.225 * (y * y.abs() - y) + y
+}
+
+/// `floor` without a libm call (baseline x86-64 has no SSE4.1 `roundss`).
+#[inline(always)]
+pub(crate) fn fast_floor(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    if t > x { t - 1.0 } else { t }
 }
 
 /// Fast tanh-like soft clipper (rational approximation, exact ±1 limits).
@@ -168,6 +175,22 @@ pub(crate) struct Note {
     pub bright: f32,
 }
 
+/// Samples per processing block: envelopes and filter coefficients are
+/// computed once per block and shared by the unison voices, and the voices
+/// accumulate into stack buffers that are added to the bus in one pass.
+const BLK: usize = 128;
+
+#[derive(Clone, Copy, Default)]
+struct VoiceState {
+    phase: f32,
+    phase2: f32,
+    y1: f32,
+    y2: f32,
+    dt: f32,
+    gl: f32,
+    gr: f32,
+}
+
 /// Render one note of `patch` into the bus.
 pub(crate) fn render_note(bus: &mut Bus, p: &Patch, n: &Note) {
     let sr = bus.sr;
@@ -177,117 +200,162 @@ pub(crate) fn render_note(bus: &mut Bus, p: &Patch, n: &Note) {
     }
     let rel_samples = (p.release * sr) as usize;
     let end = (n.start + n.len + rel_samples).min(total_len);
-    let voices = p.voices.clamp(1, 3) as usize;
+    let voices = usize::from(p.voices.clamp(1, 3));
     let norm = p.level * n.vel / (voices as f32).sqrt();
     let att = (p.attack * sr).max(1.0);
     let dec_coef = (-1.0 / (p.decay.max(0.001) * sr)).exp();
     let rel_coef = (-6.9 / (p.release.max(0.005) * sr)).exp();
-    let fenv_coef = (-1.0 / (p.filter_decay.max(0.001) * sr)).exp();
+    let fenv_blk = (-(BLK as f32) / (p.filter_decay.max(0.001) * sr)).exp();
     let base_cut = (p.cutoff * n.bright).max(n.freq * 1.5);
     let drive_norm = if p.drive > 0.0 {
         1.0 / soft_clip(1.0 + p.drive)
     } else {
         1.0
     };
-    for v in 0..voices {
+    let (mod_ratio, mod_index, mod_coef) = match p.wave {
+        Wave::Fm {
+            ratio,
+            index,
+            decay,
+        } => (ratio, index, (-1.0 / (decay.max(0.001) * sr)).exp()),
+        Wave::Cowbell => (1.48, 0.0, 1.0),
+        _ => (1.0, 0.0, 1.0),
+    };
+    let mut vs = [VoiceState::default(); 3];
+    for (v, st) in vs.iter_mut().enumerate().take(voices) {
         let off = if voices == 1 {
             0.0
         } else {
             (v as f32 / (voices - 1) as f32) * 2.0 - 1.0
         };
         let f = n.freq * (2f32).powf(off * p.detune / 1200.0);
-        let dt = f / sr;
         let (gl, gr) = pan_gains(n.pan + off * p.spread);
-        let (gl, gr, gs) = (gl * norm, gr * norm, n.send * norm);
-        let mut phase = (v as f32) * 0.37;
-        let mut phase2 = (v as f32) * 0.11;
-        let mut env = 0.0f32;
-        let mut sus_part = 1.0f32; // decays from 1 to 0 (toward sustain)
-        let mut fenv = 1.0f32;
-        let mut mod_env = 1.0f32;
-        let mod_coef = match p.wave {
-            Wave::Fm { decay, .. } => (-1.0 / (decay.max(0.001) * sr)).exp(),
-            _ => 1.0,
+        *st = VoiceState {
+            phase: v as f32 * 0.37,
+            phase2: v as f32 * 0.11,
+            dt: f / sr,
+            gl: gl * norm,
+            gr: gr * norm,
+            ..VoiceState::default()
         };
-        let mut y1 = 0.0f32;
-        let mut y2 = 0.0f32;
-        let mut a = lp_coef(base_cut + p.env_cutoff * n.bright, sr);
-        let mut released_env = 0.0f32;
-        let vib_depth = p.vibrato / 1200.0 * std::f32::consts::LN_2;
-        let mut vib_phase = 0.0f32;
-        for (k, i) in (n.start..end).enumerate() {
-            // Amplitude envelope.
-            let kf = k as f32;
+    }
+    let vib_depth = p.vibrato / 1200.0 * std::f32::consts::LN_2;
+    let vib_start = 0.25 * sr;
+    let mut vib_phase = 0.0f32;
+    let mut sus_part = 1.0f32;
+    let mut rel_env = 0.0f32;
+    let mut fenv = 1.0f32;
+    let mut mod_env = 1.0f32;
+    let mut env = [0.0f32; BLK];
+    let mut modv = [0.0f32; BLK];
+    let mut incm = [1.0f32; BLK];
+    let mut bl = [0.0f32; BLK];
+    let mut br = [0.0f32; BLK];
+    let mut bs = [0.0f32; BLK];
+    let mut k0 = 0usize;
+    let span = end - n.start;
+    while k0 < span {
+        let m = BLK.min(span - k0);
+        // Shared envelopes for this block.
+        let mut done = false;
+        for (j, e) in env.iter_mut().enumerate().take(m) {
+            let k = k0 + j;
             if k < n.len {
                 sus_part *= dec_coef;
                 let level = p.sustain + (1.0 - p.sustain) * sus_part;
-                env = if kf < att { kf / att * level } else { level };
-                released_env = env;
+                let kf = k as f32;
+                *e = if kf < att { kf / att * level } else { level };
+                rel_env = *e;
             } else {
-                released_env *= rel_coef;
-                env = released_env;
-                if env < 1e-4 {
-                    break;
-                }
+                rel_env *= rel_coef;
+                *e = rel_env;
             }
-            // Filter envelope, coefficient refreshed every 32 samples.
-            fenv *= fenv_coef;
-            if k & 31 == 0 && p.env_cutoff > 0.0 {
-                a = lp_coef(base_cut + p.env_cutoff * n.bright * fenv, sr);
-            }
-            // Vibrato (after 0.25 s).
-            let mut inc = dt;
-            if vib_depth > 0.0 && kf > 0.25 * sr {
-                vib_phase += 5.5 / sr;
-                inc *= 1.0 + vib_depth * sin_cycles(vib_phase);
-            }
-            let s = match p.wave {
-                Wave::Sine => sin_cycles(phase),
-                Wave::Triangle => {
-                    let t = phase;
-                    4.0 * (t - 0.5).abs() - 1.0
-                }
-                Wave::Saw => 2.0 * phase - 1.0 - poly_blep(phase, inc),
-                Wave::Square => {
-                    let sq = if phase < 0.5 { 1.0 } else { -1.0 };
-                    let p2 = if phase < 0.5 { phase + 0.5 } else { phase - 0.5 };
-                    sq + poly_blep(phase, inc) - poly_blep(p2, inc)
-                }
-                Wave::Fm { ratio, index, .. } => {
-                    mod_env *= mod_coef;
-                    let m = sin_cycles(phase2) * index * (0.15 + 0.85 * mod_env);
-                    phase2 += inc * ratio;
-                    if phase2 >= 1.0 {
-                        phase2 -= phase2.floor();
-                    }
-                    sin_cycles(phase + m * 0.159_154_94)
-                }
-                Wave::Cowbell => {
-                    let s1 = if phase < 0.5 { 1.0 } else { -1.0 };
-                    let s2 = if phase2 < 0.5 { 1.0 } else { -1.0 };
-                    phase2 += inc * 1.48;
-                    if phase2 >= 1.0 {
-                        phase2 -= 1.0;
-                    }
-                    0.5 * (s1 + s2)
-                }
-            };
-            phase += inc;
-            if phase >= 1.0 {
-                phase -= 1.0;
-            }
-            y1 += a * (s - y1);
-            y2 += a * (y1 - y2);
-            let mut out = y2;
-            if p.drive > 0.0 {
-                out = soft_clip(out * (1.0 + p.drive)) * drive_norm;
-            }
-            let out = out * env;
-            bus.l[i] += out * gl;
-            bus.r[i] += out * gr;
-            bus.send[i] += out * gs;
         }
-        let _ = env;
+        if k0 >= n.len && rel_env < 1e-4 {
+            done = true;
+        }
+        if mod_index > 0.0 {
+            for mv in modv.iter_mut().take(m) {
+                mod_env *= mod_coef;
+                *mv = mod_index * (0.15 + 0.85 * mod_env) * 0.159_154_94;
+            }
+        }
+        if vib_depth > 0.0 && (k0 as f32) > vib_start {
+            for im in incm.iter_mut().take(m) {
+                vib_phase += 5.5 / sr;
+                *im = 1.0 + vib_depth * sin_cycles(vib_phase);
+            }
+        }
+        let a = lp_coef(base_cut + p.env_cutoff * n.bright * fenv, sr);
+        fenv *= fenv_blk;
+        bl[..m].fill(0.0);
+        br[..m].fill(0.0);
+        bs[..m].fill(0.0);
+        for st in vs.iter_mut().take(voices) {
+            let mut vst = *st;
+            for j in 0..m {
+                let inc = vst.dt * incm[j];
+                let s = match p.wave {
+                    Wave::Sine => sin_cycles(vst.phase),
+                    Wave::Triangle => 4.0 * (vst.phase - 0.5).abs() - 1.0,
+                    Wave::Saw => 2.0 * vst.phase - 1.0 - poly_blep(vst.phase, inc),
+                    Wave::Square => {
+                        let ph = vst.phase;
+                        let (sq, p2) = if ph < 0.5 { (1.0, ph + 0.5) } else { (-1.0, ph - 0.5) };
+                        sq + poly_blep(ph, inc) - poly_blep(p2, inc)
+                    }
+                    Wave::Fm { .. } => {
+                        let mo = sin_cycles(vst.phase2) * modv[j];
+                        vst.phase2 += inc * mod_ratio;
+                        if vst.phase2 >= 1.0 {
+                            vst.phase2 -= 1.0;
+                        }
+                        sin_cycles(vst.phase + mo)
+                    }
+                    Wave::Cowbell => {
+                        let s1 = if vst.phase < 0.5 { 0.5 } else { -0.5 };
+                        let s2 = if vst.phase2 < 0.5 { 0.5 } else { -0.5 };
+                        vst.phase2 += inc * mod_ratio;
+                        if vst.phase2 >= 1.0 {
+                            vst.phase2 -= 1.0;
+                        }
+                        s1 + s2
+                    }
+                };
+                vst.phase += inc;
+                if vst.phase >= 1.0 {
+                    vst.phase -= 1.0;
+                }
+                vst.y1 += a * (s - vst.y1);
+                vst.y2 += a * (vst.y1 - vst.y2);
+                let mut out = vst.y2;
+                if p.drive > 0.0 {
+                    out = soft_clip(out * (1.0 + p.drive)) * drive_norm;
+                }
+                let out = out * env[j];
+                bl[j] += out * vst.gl;
+                br[j] += out * vst.gr;
+                bs[j] += out;
+            }
+            *st = vst;
+        }
+        let i0 = n.start + k0;
+        let gs = n.send * norm;
+        for (o, x) in bus.l[i0..i0 + m].iter_mut().zip(&bl[..m]) {
+            *o += x;
+        }
+        for (o, x) in bus.r[i0..i0 + m].iter_mut().zip(&br[..m]) {
+            *o += x;
+        }
+        if gs > 0.0 {
+            for (o, x) in bus.send[i0..i0 + m].iter_mut().zip(&bs[..m]) {
+                *o += x * gs;
+            }
+        }
+        if done {
+            break;
+        }
+        k0 += m;
     }
 }
 
@@ -306,7 +374,8 @@ pub(crate) fn kick(
     noise: &mut Noise,
 ) {
     let sr = bus.sr;
-    let len = ((decay * 7.0 + 0.02) * sr) as usize;
+    let len = ((decay * 5.0 + 0.02) * sr) as usize;
+    let click_len = (0.04 * sr) as usize;
     let end = (start + len).min(bus.len());
     if start >= end {
         return;
@@ -327,7 +396,10 @@ pub(crate) fn kick(
         } else {
             f_end
         };
-        let mut s = sin_cycles(phase) * amp + click * (0.25 * sin_cycles(phase * 3.0) + 0.45 * noise.next());
+        let mut s = sin_cycles(phase) * amp;
+        if k < click_len {
+            s += click * (0.25 * sin_cycles(phase * 3.0) + 0.45 * noise.next());
+        }
         phase += f / sr;
         if phase >= 1.0 {
             phase -= 1.0;
