@@ -24,7 +24,11 @@ fn time<T>(label: &str, runs: u32, mut f: impl FnMut() -> T) {
         best = best.min(t.elapsed().as_secs_f64());
         best_cpu = best_cpu.min((cpu_ns() - c) as f64 * 1e-9);
     }
-    println!("{label:<40} wall best {:>8.1} ms   cpu best {:>8.1} ms", best * 1e3, best_cpu * 1e3);
+    println!(
+        "{label:<40} wall best {:>8.1} ms   cpu best {:>8.1} ms",
+        best * 1e3,
+        best_cpu * 1e3
+    );
 }
 
 fn main() {

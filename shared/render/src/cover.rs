@@ -43,19 +43,49 @@ pub struct CoverSpec {
 pub fn genre_palette(genre: GenrePreset) -> Vec<[u8; 3]> {
     use GenrePreset as G;
     let p: &[[u8; 3]] = match genre {
-        G::Lofi => &[[46, 38, 64], [214, 150, 120], [244, 214, 170], [92, 120, 140]],
+        G::Lofi => &[
+            [46, 38, 64],
+            [214, 150, 120],
+            [244, 214, 170],
+            [92, 120, 140],
+        ],
         G::Phonk => &[[14, 10, 18], [140, 20, 40], [220, 60, 70], [235, 225, 230]],
         G::Trap => &[[12, 12, 20], [90, 40, 160], [230, 200, 80], [240, 240, 245]],
         G::Synthwave => &[[24, 10, 60], [255, 60, 160], [255, 170, 60], [40, 220, 255]],
         G::Darkwave => &[[10, 10, 14], [70, 30, 90], [160, 40, 60], [200, 200, 210]],
         G::House => &[[20, 30, 60], [255, 120, 60], [250, 220, 90], [70, 200, 200]],
         G::Techno => &[[8, 8, 8], [60, 60, 70], [200, 200, 200], [255, 60, 40]],
-        G::Hyperpop => &[[255, 110, 200], [120, 230, 255], [200, 255, 90], [250, 250, 255]],
-        G::Ambient => &[[20, 40, 60], [90, 140, 170], [190, 220, 225], [240, 235, 220]],
-        G::Pop => &[[250, 90, 120], [255, 200, 80], [90, 170, 255], [255, 245, 240]],
+        G::Hyperpop => &[
+            [255, 110, 200],
+            [120, 230, 255],
+            [200, 255, 90],
+            [250, 250, 255],
+        ],
+        G::Ambient => &[
+            [20, 40, 60],
+            [90, 140, 170],
+            [190, 220, 225],
+            [240, 235, 220],
+        ],
+        G::Pop => &[
+            [250, 90, 120],
+            [255, 200, 80],
+            [90, 170, 255],
+            [255, 245, 240],
+        ],
         G::DrumAndBass => &[[6, 20, 24], [0, 200, 170], [40, 90, 255], [230, 255, 250]],
-        G::Rock => &[[20, 18, 16], [170, 40, 30], [230, 200, 160], [250, 250, 245]],
-        G::Rnb => &[[40, 16, 40], [150, 60, 110], [230, 170, 120], [250, 230, 220]],
+        G::Rock => &[
+            [20, 18, 16],
+            [170, 40, 30],
+            [230, 200, 160],
+            [250, 250, 245],
+        ],
+        G::Rnb => &[
+            [40, 16, 40],
+            [150, 60, 110],
+            [230, 170, 120],
+            [250, 230, 220],
+        ],
     };
     p.to_vec()
 }
@@ -201,7 +231,11 @@ fn to_f(c: [u8; 3]) -> [f32; 3] {
 }
 
 fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 /// Render the cover as a 3000×3000 RGB PNG.
@@ -218,10 +252,14 @@ pub fn render_cover(spec: &CoverSpec) -> Result<Vec<u8>, RenderError> {
 /// Render the cover as raw RGB8 pixels (row-major) at any size ≥ 64.
 pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, RenderError> {
     if spec.title.chars().count() > 200 || spec.artist_name.chars().count() > 200 {
-        return Err(RenderError::InvalidCover("title/artist longer than 200 characters".into()));
+        return Err(RenderError::InvalidCover(
+            "title/artist longer than 200 characters".into(),
+        ));
     }
     if !(64..=8192).contains(&w) || !(64..=8192).contains(&h) {
-        return Err(RenderError::InvalidCover(format!("size {w}x{h} out of range")));
+        return Err(RenderError::InvalidCover(format!(
+            "size {w}x{h} out of range"
+        )));
     }
     let genre = GenrePreset::from_genre_name(&spec.genre);
     let palette: Vec<[f32; 3]> = if spec.palette.is_empty() {
@@ -248,7 +286,10 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
     let radial = rng.random::<f32>() < 0.4;
     let ang = rng.random::<f32>() * std::f32::consts::TAU;
     let (dx, dy) = (ang.cos(), ang.sin());
-    let (gcx, gcy) = (0.3 + 0.4 * rng.random::<f32>(), 0.3 + 0.4 * rng.random::<f32>());
+    let (gcx, gcy) = (
+        0.3 + 0.4 * rng.random::<f32>(),
+        0.3 + 0.4 * rng.random::<f32>(),
+    );
     for y in 0..hu {
         let fy = y as f32 / h as f32;
         for x in 0..wu {
@@ -280,7 +321,14 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
             }
             // Horizon grid.
             let horizon = h as f32 * 0.68;
-            cv.rect(0.0, horizon, w as f32, h as f32, mix(c0, [0.0; 3], 0.3), 1.0);
+            cv.rect(
+                0.0,
+                horizon,
+                w as f32,
+                h as f32,
+                mix(c0, [0.0; 3], 0.3),
+                1.0,
+            );
             let grid = accent(2);
             for i in 0..14 {
                 let t = (i as f32 / 14.0).powi(2);
@@ -291,7 +339,11 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
                 let xb = w as f32 * 0.5 + i as f32 * w as f32 * 0.09;
                 let xt = w as f32 * 0.5 + i as f32 * w as f32 * 0.012;
                 cv.triangle(
-                    [(xt - 1.5, horizon), (xb - 5.0, h as f32), (xb + 5.0, h as f32)],
+                    [
+                        (xt - 1.5, horizon),
+                        (xb - 5.0, h as f32),
+                        (xb + 5.0, h as f32),
+                    ],
                     grid,
                     0.7,
                 );
@@ -426,7 +478,17 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
     let mut y = hu.saturating_sub(margin);
     if !artist.is_empty() {
         y = y.saturating_sub(7 * artist_scale);
-        draw_text(&mut out, wu, hu, &artist, margin, y, artist_scale, fg, shadow);
+        draw_text(
+            &mut out,
+            wu,
+            hu,
+            &artist,
+            margin,
+            y,
+            artist_scale,
+            fg,
+            shadow,
+        );
         y = y.saturating_sub(4 * artist_scale);
     }
     if !title.is_empty() {

@@ -62,7 +62,10 @@ fn cover_uses_the_palette() {
             let s = spec(p.clone(), genre, i as u64);
             let rgb = render_cover_rgb(&s, 600, 600).unwrap();
             let cov = palette_coverage(&rgb, p);
-            assert!(cov > 0.6, "{genre} palette {i}: only {cov:.2} of pixels near the palette");
+            assert!(
+                cov > 0.6,
+                "{genre} palette {i}: only {cov:.2} of pixels near the palette"
+            );
             // A palette that is far away must not match.
             let other = [[255u8, 0, 255]];
             if !p.iter().any(|c| c[0] > 200 && c[2] > 200 && c[1] < 100) {

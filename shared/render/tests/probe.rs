@@ -33,8 +33,20 @@ fn probe_sweep() {
             }
             println!(
                 "{:>12} {:>6.1} {:>9} e={:.2} | acf b={:.2} h={:.2} local={:.1} glob={:.1} {} | kk {:?} {:.3} tp {:?} {:.3} {}",
-                g.as_str(), tempo, spec.key_name(), spec.energy, t.at_beat, t.at_half, t.local_best_bpm, t.global_best_bpm,
-                if tempo_ok {""} else {"TEMPO!"}, kk, m1, tp, m2, if kk == want && tp == want {""} else {"KEY!"}
+                g.as_str(),
+                tempo,
+                spec.key_name(),
+                spec.energy,
+                t.at_beat,
+                t.at_half,
+                t.local_best_bpm,
+                t.global_best_bpm,
+                if tempo_ok { "" } else { "TEMPO!" },
+                kk,
+                m1,
+                tp,
+                m2,
+                if kk == want && tp == want { "" } else { "KEY!" }
             );
         }
     }
@@ -46,11 +58,23 @@ fn probe_sweep() {
 fn probe_chroma() {
     for g in [GenrePreset::Phonk, GenrePreset::Lofi, GenrePreset::Pop] {
         for (tonic, mode) in [(0u8, Mode::Major), (9, Mode::Minor)] {
-            let spec = TrackSpec { tempo_bpm: 100.0, tonic, mode, energy: 0.6, duration_s: 40.0, genre: g, seed: 5 };
+            let spec = TrackSpec {
+                tempo_bpm: 100.0,
+                tonic,
+                mode,
+                energy: 0.6,
+                duration_s: 40.0,
+                genre: g,
+                seed: 5,
+            };
             let p = render_pcm(&spec).unwrap();
             let c = common::chroma(&p.samples, p.sample_rate);
             let mx = c.iter().cloned().fold(0.0, f64::max);
-            let s: Vec<String> = c.iter().enumerate().map(|(i, v)| format!("{}:{:.2}", PITCH_CLASS_NAMES[i], v / mx)).collect();
+            let s: Vec<String> = c
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{}:{:.2}", PITCH_CLASS_NAMES[i], v / mx))
+                .collect();
             println!("{:>8} {:>9} {}", g.as_str(), spec.key_name(), s.join(" "));
         }
     }

@@ -113,7 +113,11 @@ pub(crate) enum Wave {
     Saw,
     Square,
     /// Two-operator FM: modulator at `ratio`×f, index decaying with `decay` s.
-    Fm { ratio: f32, index: f32, decay: f32 },
+    Fm {
+        ratio: f32,
+        index: f32,
+        decay: f32,
+    },
     /// Two detuned squares at f and 1.48·f (the 808 cowbell).
     Cowbell,
 }
@@ -301,7 +305,11 @@ pub(crate) fn render_note(bus: &mut Bus, p: &Patch, n: &Note) {
                     Wave::Saw => 2.0 * vst.phase - 1.0 - poly_blep(vst.phase, inc),
                     Wave::Square => {
                         let ph = vst.phase;
-                        let (sq, p2) = if ph < 0.5 { (1.0, ph + 0.5) } else { (-1.0, ph - 0.5) };
+                        let (sq, p2) = if ph < 0.5 {
+                            (1.0, ph + 0.5)
+                        } else {
+                            (-1.0, ph - 0.5)
+                        };
                         sq + poly_blep(ph, inc) - poly_blep(p2, inc)
                     }
                     Wave::Fm { .. } => {

@@ -746,7 +746,10 @@ mod tests {
     fn every_groove_has_a_quarter_note_pulse() {
         for g in GenrePreset::ALL {
             let s = g.style();
-            assert!(s.kick & 1 != 0 && s.kick & (1 << 8) != 0, "{g}: kick on 1 and 3");
+            assert!(
+                s.kick & 1 != 0 && s.kick & (1 << 8) != 0,
+                "{g}: kick on 1 and 3"
+            );
         }
     }
 

@@ -247,8 +247,8 @@ fn master(bus: &mut dsp::Bus, energy: f32) {
     }
     let fade_in = ((0.02 * sr) as usize).min(n);
     let fade_out = (((n as f32 / sr * 0.08).min(2.0) * sr) as usize).min(n);
-    for i in 0..n {
-        let g_lim = if env[i] > CEIL { CEIL / env[i] } else { 1.0 };
+    for (i, &e) in env.iter().enumerate() {
+        let g_lim = if e > CEIL { CEIL / e } else { 1.0 };
         let mut g = gain * g_lim;
         if i < fade_in {
             g *= i as f32 / fade_in as f32;

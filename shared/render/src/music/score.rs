@@ -183,7 +183,7 @@ fn make_motif(rng: &mut ChaCha8Rng, grid: u8, density: f32) -> Motif {
     let mut onsets: Vec<u8> = Vec::with_capacity(16);
     for s in 0..slots {
         let step = s * grid;
-        let strong = step % 8 == 0;
+        let strong = step.is_multiple_of(8);
         let p = if s == 0 {
             0.9
         } else if strong {
@@ -288,7 +288,9 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
     let motif_b = make_motif(rng, st.melody_grid, dens);
     let mel_start = [2, 4][rng.random_range(0..2)];
 
-    let pos = |bar: usize, step: f64| -> usize { ((bar as f64 * 16.0 + step) * step_len).round() as usize };
+    let pos = |bar: usize, step: f64| -> usize {
+        ((bar as f64 * 16.0 + step) * step_len).round() as usize
+    };
     let kick_hz = midi_hz(th.place(0, 31) as f32);
     let snare_hz = midi_hz(th.place(0, 50) as f32);
     let tonic_mel = th.place(0, st.melody_center - 6);
@@ -337,7 +339,11 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 seventh: st.sevenths && !is_last_bar,
             };
             let bar_start = pos(bar, 0.0);
-            let bar_end = if is_last_bar { n_total } else { pos(bar + 1, 0.0) };
+            let bar_end = if is_last_bar {
+                n_total
+            } else {
+                pos(bar + 1, 0.0)
+            };
             let bar_len = bar_end.saturating_sub(bar_start);
 
             // --- Drums.
@@ -351,9 +357,25 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 let t = pos(bar, swung(step));
                 if st.kick & bit != 0 {
                     let v = if step == 0 { 1.0 } else { 0.92 };
-                    dsp::kick(bus, t, v * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive, &mut noise);
+                    dsp::kick(
+                        bus,
+                        t,
+                        v * dl * hum(rng),
+                        kick_hz,
+                        st.kick_decay,
+                        st.kick_drive,
+                        &mut noise,
+                    );
                 } else if mix.kick_extra && st.kick_extra & bit != 0 {
-                    dsp::kick(bus, t, 0.6 * dl * hum(rng), kick_hz, st.kick_decay, st.kick_drive, &mut noise);
+                    dsp::kick(
+                        bus,
+                        t,
+                        0.6 * dl * hum(rng),
+                        kick_hz,
+                        st.kick_decay,
+                        st.kick_drive,
+                        &mut noise,
+                    );
                 }
                 let fill_step = mix.fill && b + 1 == sec.bars && step >= 13 && !is_last_bar;
                 if step == 4 || step == 12 || fill_step || (mix.ghosts && step == 14) {
@@ -420,21 +442,22 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
             let root_semis = th.semis(i32::from(chord.degree), chord);
             let bass_root = th.place(root_semis, 36);
             let bvel = lvl;
-            let bass_note = |bus: &mut Bus, start: usize, len: usize, midi: i32, vel: f32, p: &Patch| {
-                dsp::render_note(
-                    bus,
-                    p,
-                    &Note {
-                        start,
-                        len,
-                        freq: midi_hz(midi as f32),
-                        vel,
-                        pan: 0.0,
-                        send: 0.0,
-                        bright,
-                    },
-                );
-            };
+            let bass_note =
+                |bus: &mut Bus, start: usize, len: usize, midi: i32, vel: f32, p: &Patch| {
+                    dsp::render_note(
+                        bus,
+                        p,
+                        &Note {
+                            start,
+                            len,
+                            freq: midi_hz(midi as f32),
+                            vel,
+                            pan: 0.0,
+                            send: 0.0,
+                            bright,
+                        },
+                    );
+                };
             if is_last_bar {
                 let len = bar_len.saturating_sub((0.3 * sr) as usize);
                 bass_note(bus, bar_start, len, bass_root, bvel, &st.bass_patch);
@@ -481,7 +504,11 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 tones[nt] = th.place(th.semis(2, chord), 67);
                 nt += 1;
             }
-            let hits: &[(u8, u8)] = if is_last_bar { &[(0, 16)] } else { st.chord_hits.hits };
+            let hits: &[(u8, u8)] = if is_last_bar {
+                &[(0, 16)]
+            } else {
+                st.chord_hits.hits
+            };
             for &(step, len) in hits {
                 let t = pos(bar, swung(step));
                 let l = if is_last_bar {
@@ -522,7 +549,11 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 nm = 1;
                 prev_deg = d;
             } else {
-                let motif = if sec.kind == Kind::Chorus { &motif_b } else { &motif_a };
+                let motif = if sec.kind == Kind::Chorus {
+                    &motif_b
+                } else {
+                    &motif_a
+                };
                 let invert = b % 2 == 1;
                 let count = motif.rhythm.len();
                 let mut d = if p8 == 0 {

@@ -38,7 +38,10 @@ pub fn parse_wav(b: &[u8]) -> Wav {
 }
 
 pub fn mono(samples: &[f32]) -> Vec<f32> {
-    samples.chunks_exact(2).map(|c| 0.5 * (c[0] + c[1])).collect()
+    samples
+        .chunks_exact(2)
+        .map(|c| 0.5 * (c[0] + c[1]))
+        .collect()
 }
 
 fn hann(n: usize) -> Vec<f32> {
@@ -104,11 +107,7 @@ pub fn tempo_check(samples: &[f32], sr: u32, expected_bpm: f64) -> TempoCheck {
     let max_lag = (frame_rate * 60.0 / 30.0) as usize;
     let acf: Vec<f64> = (0..max_lag)
         .map(|l| {
-            o.iter()
-                .zip(o[l..].iter())
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                / (o.len() - l) as f64
+            o.iter().zip(o[l..].iter()).map(|(a, b)| a * b).sum::<f64>() / (o.len() - l) as f64
         })
         .collect();
     let a0 = acf[0].max(1e-12);
@@ -119,7 +118,10 @@ pub fn tempo_check(samples: &[f32], sr: u32, expected_bpm: f64) -> TempoCheck {
     };
     let lag_of = |bpm: f64| frame_rate * 60.0 / bpm;
     let peak_in = |lo_bpm: f64, hi_bpm: f64, prior: bool| -> f64 {
-        let (lo, hi) = (lag_of(hi_bpm).floor() as usize, lag_of(lo_bpm).ceil() as usize);
+        let (lo, hi) = (
+            lag_of(hi_bpm).floor() as usize,
+            lag_of(lo_bpm).ceil() as usize,
+        );
         let mut best = (f64::MIN, 0.0);
         for l in lo.max(2)..hi.min(acf.len() - 2) {
             if acf[l] >= acf[l - 1] && acf[l] >= acf[l + 1] {
@@ -157,12 +159,8 @@ pub const KK_MINOR: [f64; 12] = [
     6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
 ];
 /// Temperley (Kostka–Payne) profiles.
-pub const TP_MAJOR: [f64; 12] = [
-    5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0,
-];
-pub const TP_MINOR: [f64; 12] = [
-    5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0,
-];
+pub const TP_MAJOR: [f64; 12] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0];
+pub const TP_MINOR: [f64; 12] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0];
 
 /// Chroma (pitch-class energy, C = 0) over C3–E7 (MIDI 48–100), where an
 /// 8192-point FFT resolves semitones.
