@@ -2,19 +2,13 @@
 //! and offline providers, and inspects what they produced. It calls the same
 //! stage functions as the Lambdas; only the wiring differs.
 
-mod app;
-mod approval;
-mod cli;
-mod commands;
-mod output;
-mod progress;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use cli::{BatchCommand, Cli, Command};
+use noktvrn_cli::cli::{BatchCommand, Cli, Command};
+use noktvrn_cli::commands;
 use noktvrn_pipeline::runner::CancelFlag;
 
 fn init_tracing(verbose: u8) {

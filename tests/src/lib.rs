@@ -4,14 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use noktvrn_domain::artist::CreationMethod;
 use noktvrn_domain::run::Decision;
 use noktvrn_local::LocalBackend;
-use noktvrn_offline::{CatalogVideo, GenerativeCover, SynthMusic, TemplateLlm};
 use noktvrn_pipeline::ProviderError;
-use noktvrn_pipeline::ports::{
-    ApprovalChannel, ApprovalPreview, DecisionSource, IncomingDecision, SystemClock,
-};
+use noktvrn_pipeline::ports::{ApprovalChannel, ApprovalPreview, DecisionSource, IncomingDecision};
 use noktvrn_pipeline::runner::Pipeline;
 
 /// Decides every approval the same way (or never, with `None`).
@@ -44,38 +40,19 @@ impl DecisionSource for Fixed {
     }
 }
 
+/// The pipeline exactly as the CLI wires it, with a fixed decision source.
 pub fn pipeline(backend: &LocalBackend, decision: Option<Decision>) -> Pipeline {
     let d = Arc::new(Fixed(decision));
-    Pipeline {
-        artists: backend.artists(),
-        runs: backend.runs(),
-        releases: backend.releases(),
-        trends: backend.trends(),
-        assets: backend.assets(),
-        queue: backend.queue(),
-        music: Arc::new(SynthMusic::new()),
-        video: vec![Arc::new(CatalogVideo::new())],
-        llm: vec![Arc::new(TemplateLlm::new())],
-        cover: Arc::new(GenerativeCover::new()),
-        approval: d.clone(),
-        decisions: d,
-        distributors: vec![backend.distributor()],
-        clock: Arc::new(SystemClock),
-    }
+    noktvrn_cli::app::build_pipeline(backend, d.clone(), d)
 }
 
-/// Seeds the starter roster and trends.
+/// Seeds the starter roster and trends, as the first `batch run` does.
 pub async fn seed(p: &Pipeline) {
-    let now = chrono::Utc::now();
-    for t in noktvrn_offline::bundled_trends(now) {
-        p.trends.put(&t).await.expect("trend stored");
-    }
-    for d in noktvrn_offline::starter_artists() {
-        let a = d
-            .into_artist(now, CreationMethod::Seed)
-            .expect("valid starter");
-        p.artists.create(&a).await.expect("artist stored");
-    }
+    let n =
+        noktvrn_cli::app::seed_if_empty(p.artists.as_ref(), p.trends.as_ref(), p.clock.as_ref())
+            .await
+            .expect("seeded");
+    assert!(n > 0, "a fresh store gets the starter roster");
 }
 
 /// The committed schema `docs/schemas/{name}`.

@@ -21,6 +21,8 @@ use crate::features::{ANALYSIS_SR, FeatureExtractor};
 use crate::types::AnalysisOptions;
 
 const RS_CHUNK: usize = 2048;
+/// Samples beyond +-16 (+24 dBFS) are clamped (only broken float files have them).
+const MAX_ABS_SAMPLE: f32 = 16.0;
 
 enum Rs {
     None,
@@ -495,38 +497,34 @@ impl PcmSink for Pipeline {
                 self.mono.push(m * inv);
             }
         }
-        if !ss.is_finite() || !block_peak.is_finite() {
-            // NaN/inf from a broken float file: zero them and recount
+        // NaN/inf or absurd values (a broken float file) would poison the
+        // FFTs downstream: zero non-finite samples, clamp to +-16 (+24 dBFS)
+        let sanitized: Vec<f32>;
+        if !ss.is_finite() || !block_peak.is_finite() || block_peak > MAX_ABS_SAMPLE {
             clean = false;
-            ss = 0.0;
-            block_peak = 0.0;
-            for fr in x.chunks_exact(ch) {
-                for &v in fr {
+            sanitized = x
+                .iter()
+                .map(|v| {
                     if v.is_finite() {
-                        ss += f64::from(v * v);
-                        block_peak = block_peak.max(v.abs());
+                        v.clamp(-MAX_ABS_SAMPLE, MAX_ABS_SAMPLE)
+                    } else {
+                        0.0
                     }
-                }
+                })
+                .collect();
+            ss = sanitized.iter().map(|v| f64::from(v * v)).sum();
+            block_peak = sanitized.iter().fold(0f32, |m, v| m.max(v.abs()));
+            self.mono.clear();
+            for fr in sanitized.chunks_exact(ch) {
+                self.mono.push(fr.iter().sum::<f32>() * inv);
             }
-            for m in self.mono.iter_mut() {
-                if !m.is_finite() {
-                    *m = 0.0;
-                }
-            }
+        } else {
+            sanitized = Vec::new();
         }
         self.sum_sq += ss;
         self.peak = self.peak.max(block_peak);
         self.frames += n as u64;
-        let sanitized: Vec<f32>;
-        let x = if clean {
-            x
-        } else {
-            sanitized = x
-                .iter()
-                .map(|v| if v.is_finite() { *v } else { 0.0 })
-                .collect();
-            &sanitized
-        };
+        let x = if clean { x } else { &sanitized[..] };
         if let Some(ebu) = self.ebu.as_mut()
             && !self.ebu_failed
         {

@@ -279,10 +279,11 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
         px: vec![[0.0; 3]; wu * hu],
     };
 
-    // 1. Background gradient between the dominant colour and a darker/lighter
-    //    variant of the second colour.
+    // 1. Background gradient from the dominant colour toward the second.
     let c0 = pc(0);
-    let c1 = mix(pc(1), c0, 0.55);
+    // The far end of the gradient leans only 20 % toward the second colour,
+    // so the background stays recognisably the dominant palette colour.
+    let c1 = mix(c0, pc(1), 0.2);
     let radial = rng.random::<f32>() < 0.4;
     let ang = rng.random::<f32>() * std::f32::consts::TAU;
     let (dx, dy) = (ang.cos(), ang.sin());
@@ -355,7 +356,7 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
                 let cx = w as f32 * rng.random::<f32>();
                 let cy = h as f32 * rng.random::<f32>();
                 let r = s * (0.05 + 0.22 * rng.random::<f32>());
-                cv.circle(cx, cy, r, accent(i), 0.35 + 0.5 * rng.random::<f32>());
+                cv.circle(cx, cy, r, accent(i), 0.8 + 0.2 * rng.random::<f32>());
             }
         }
         Style::Bars => {
@@ -387,7 +388,7 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
                     let a = a0 + o + 0.6 * (rng.random::<f32>() - 0.5);
                     (cx + r * a.cos(), cy + r * a.sin())
                 });
-                cv.triangle(pts, accent(i), 0.55 + 0.4 * rng.random::<f32>());
+                cv.triangle(pts, accent(i), 0.8 + 0.2 * rng.random::<f32>());
             }
         }
         Style::Waves => {
@@ -403,7 +404,7 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
                         + amp * (x as f32 / w as f32 * freq * std::f32::consts::TAU + ph).sin();
                     let y0 = (y.max(0.0) as usize).min(hu);
                     for yy in y0..hu {
-                        cv.blend(x, yy, c, 0.18);
+                        cv.blend(x, yy, c, 0.92);
                     }
                 }
             }
@@ -449,7 +450,7 @@ pub fn render_cover_rgb(spec: &CoverSpec, w: u32, h: u32) -> Result<Vec<u8>, Ren
             grain_state ^= grain_state << 17;
             let g = ((grain_state >> 40) as f32 / 16_777_216.0) - 0.5;
             let vx = x as f32 / w as f32 - 0.5;
-            let vig = 1.0 - 0.35 * (vx * vx + vy * vy);
+            let vig = 1.0 - 0.25 * (vx * vx + vy * vy);
             let p = cv.px[y * wu + x];
             let off = n * noise_amt + g * grain_amt;
             let o = (y * wu + x) * 3;

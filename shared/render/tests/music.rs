@@ -269,7 +269,7 @@ fn key_sweep_all_24_keys() {
             let mode = if k < 12 { Mode::Major } else { Mode::Minor };
             let s = spec(
                 *g,
-                90.0 + 7.0 * f64::from(k),
+                70.0 + 4.5 * f64::from(k),
                 k % 12,
                 mode,
                 0.5,
@@ -278,7 +278,8 @@ fn key_sweep_all_24_keys() {
             );
             let p = render_pcm(&s).unwrap();
             let c = common::chroma(&p.samples, p.sample_rate);
-            let (kk, _) = common::estimate_key(&c, &common::KK_MAJOR, &common::KK_MINOR);
+            let b = common::bass_chroma(&p.samples, p.sample_rate);
+            let (kk, _) = common::estimate_key(&c, &b, &common::KK_MAJOR, &common::KK_MINOR);
             n += 1;
             if kk != (s.tonic, mode == Mode::Minor) {
                 failures.push(format!("{} {}: got {kk:?}", g, s.key_name()));

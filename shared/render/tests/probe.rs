@@ -22,8 +22,9 @@ fn probe_sweep() {
             let p = render_pcm(&spec).unwrap();
             let t = common::tempo_check(&p.samples, p.sample_rate, tempo);
             let c = common::chroma(&p.samples, p.sample_rate);
-            let (kk, m1) = common::estimate_key(&c, &common::KK_MAJOR, &common::KK_MINOR);
-            let (tp, m2) = common::estimate_key(&c, &common::TP_MAJOR, &common::TP_MINOR);
+            let b = common::bass_chroma(&p.samples, p.sample_rate);
+            let (kk, m1) = common::estimate_key(&c, &b, &common::KK_MAJOR, &common::KK_MINOR);
+            let (tp, m2) = common::estimate_key(&c, &b, &common::TP_MAJOR, &common::TP_MINOR);
             let want = (spec.tonic, spec.mode == Mode::Minor);
             let tempo_ok = (t.global_best_bpm / tempo - 1.0).abs() < 0.02;
             let ok = kk == want && tp == want && tempo_ok;

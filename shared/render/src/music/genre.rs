@@ -544,9 +544,9 @@ impl GenrePreset {
                 ],
                 bass_patch: saw_bass(300.0, 1800.0),
                 pad: {
-                    let mut p = saw_pad(1400.0);
-                    p.level = 0.08;
-                    p.attack = 0.4;
+                    let mut p = saw_pad(1600.0);
+                    p.level = 0.11;
+                    p.attack = 0.1;
                     p
                 },
                 lead: {

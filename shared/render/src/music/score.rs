@@ -336,7 +336,9 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
             let deg = if is_last_bar { 0 } else { deg };
             let chord = Chord {
                 degree: deg,
-                seventh: st.sevenths && !is_last_bar,
+                // The tonic chord is always a plain triad: Imaj7 contains the
+                // iii triad and i7 the relative major, both key-ambiguous.
+                seventh: st.sevenths && deg != 0,
             };
             let bar_start = pos(bar, 0.0);
             let bar_end = if is_last_bar {

@@ -162,21 +162,30 @@ pub const KK_MINOR: [f64; 12] = [
 pub const TP_MAJOR: [f64; 12] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0];
 pub const TP_MINOR: [f64; 12] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0];
 
-/// Chroma (pitch-class energy, C = 0) over C3–E7 (MIDI 48–100), where an
-/// 8192-point FFT resolves semitones.
+/// Chroma (pitch-class energy, C = 0) over C3–E7 (MIDI 48–100): per frame,
+/// each semitone cell takes its *maximum* FFT bin (peak picking, so broadband
+/// drums do not bias the cells that happen to contain more bins), summed
+/// over octaves and frames.
 pub fn chroma(samples: &[f32], sr: u32) -> [f64; 12] {
+    chroma_range(samples, sr, 48, 100)
+}
+
+/// Bass chroma over E1–B2 (MIDI 28–47), same method.
+pub fn bass_chroma(samples: &[f32], sr: u32) -> [f64; 12] {
+    chroma_range(samples, sr, 28, 47)
+}
+
+fn chroma_range(samples: &[f32], sr: u32, lo_midi: i32, hi_midi: i32) -> [f64; 12] {
     let x = mono(samples);
-    let win = 8192;
+    let win = 16384;
+    let bin_hz = f64::from(sr) / win as f64;
     let mut c = [0.0f64; 12];
-    stft(&x, win, win, |m| {
-        for (k, &v) in m.iter().enumerate().skip(1) {
-            let f = k as f64 * f64::from(sr) / win as f64;
-            let midi = 69.0 + 12.0 * (f / 440.0).log2();
-            if !(47.5..=100.5).contains(&midi) {
-                continue;
-            }
-            let pc = (midi.round() as i64).rem_euclid(12) as usize;
-            c[pc] += f64::from(v);
+    stft(&x, win, win / 2, |m| {
+        for midi in lo_midi..=hi_midi {
+            let f = |d: f64| 440.0 * 2f64.powf((f64::from(midi) + d - 69.0) / 12.0) / bin_hz;
+            let (lo, hi) = (f(-0.5).ceil() as usize, f(0.5).floor() as usize);
+            let peak = m[lo..=hi.max(lo)].iter().copied().fold(0.0f32, f32::max);
+            c[midi.rem_euclid(12) as usize] += f64::from(peak);
         }
     });
     c
@@ -194,16 +203,50 @@ fn pearson(a: &[f64; 12], b: &[f64; 12]) -> f64 {
     num / (da * db).sqrt().max(1e-12)
 }
 
-/// Best key (tonic, is_minor) and the margin over the runner-up.
-pub fn estimate_key(chroma: &[f64; 12], major: &[f64; 12], minor: &[f64; 12]) -> ((u8, bool), f64) {
+/// Spread a pitch-class profile over the first six harmonics (decay 0.55),
+/// so it predicts the chroma of real (harmonic-rich) audio.
+fn harmonic(profile: &[f64; 12]) -> [f64; 12] {
+    let mut t = [0.0; 12];
+    for (i, &p) in profile.iter().enumerate() {
+        for (h, o) in [0usize, 12, 19, 24, 28, 31].iter().enumerate() {
+            t[(i + o) % 12] += p * 0.55f64.powi(h as i32);
+        }
+    }
+    t
+}
+
+/// Bass-line profiles: tonic and dominant dominate.
+pub const BASS_MAJOR: [f64; 12] = [
+    1.0, 0.05, 0.30, 0.05, 0.35, 0.45, 0.05, 0.75, 0.05, 0.30, 0.05, 0.15,
+];
+pub const BASS_MINOR: [f64; 12] = [
+    1.0, 0.05, 0.30, 0.35, 0.05, 0.45, 0.05, 0.75, 0.30, 0.05, 0.15, 0.10,
+];
+
+fn rotate(p: &[f64; 12], tonic: u8) -> [f64; 12] {
+    let mut rot = [0.0; 12];
+    for i in 0..12 {
+        rot[(i + tonic as usize) % 12] = p[i];
+    }
+    rot
+}
+
+/// Best key (tonic, is_minor) and the margin over the runner-up: correlation
+/// of the treble chroma with harmonically weighted key profiles plus half the
+/// correlation of the bass chroma with bass-line profiles.
+pub fn estimate_key(
+    chroma: &[f64; 12],
+    bass: &[f64; 12],
+    major: &[f64; 12],
+    minor: &[f64; 12],
+) -> ((u8, bool), f64) {
+    let (major, minor) = (&harmonic(major), &harmonic(minor));
     let mut scores = Vec::new();
     for tonic in 0..12u8 {
-        for (minor_mode, prof) in [(false, major), (true, minor)] {
-            let mut rot = [0.0; 12];
-            for i in 0..12 {
-                rot[(i + tonic as usize) % 12] = prof[i];
-            }
-            scores.push(((tonic, minor_mode), pearson(chroma, &rot)));
+        for (minor_mode, prof, bprof) in [(false, major, &BASS_MAJOR), (true, minor, &BASS_MINOR)] {
+            let s =
+                pearson(chroma, &rotate(prof, tonic)) + 0.5 * pearson(bass, &rotate(bprof, tonic));
+            scores.push(((tonic, minor_mode), s));
         }
     }
     scores.sort_by(|a, b| b.1.total_cmp(&a.1));
