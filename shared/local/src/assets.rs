@@ -130,6 +130,16 @@ fn file_url(path: &Path) -> String {
 /// fsync, rename, fsync of the directory. The temp file is removed if any
 /// step fails.
 pub(crate) fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_checked(target, bytes, |_| Ok(()))
+}
+
+/// [`write_atomic`] with a `check` of the finished temp file before it is
+/// renamed into place (the distributor reads it back and verifies its hash).
+pub(crate) fn write_atomic_checked(
+    target: &Path,
+    bytes: &[u8],
+    check: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = target.parent().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -150,6 +160,7 @@ pub(crate) fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
+        check(&tmp)?;
         fs::rename(&tmp, target)?;
         sync_dir(dir);
         Ok(())

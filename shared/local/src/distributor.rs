@@ -15,20 +15,19 @@
 //!   `Unavailable` (retryable).
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use ulid::Ulid;
 
 use noktvrn_domain::release::{Manifest, ManifestEntry, ReleaseRecord, keys};
 use noktvrn_pipeline::ports::{AssetStore, DeliveryReceipt, Distributor};
 use noktvrn_pipeline::{ProviderError, StoreError};
 
 use crate::DirLock;
-use crate::assets::{TMP_PREFIX, validate_key};
+use crate::assets::{validate_key, write_atomic_checked};
 
 /// The manifest written into each delivered folder, after every file.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -74,51 +73,21 @@ fn matches_entry(path: &Path, entry: &ManifestEntry) -> Result<bool, ProviderErr
     Ok(sha256_hex(&bytes).eq_ignore_ascii_case(&entry.sha256))
 }
 
-/// Writes `bytes` next to `target`, reads it back, checks its hash, then
-/// renames it into place.
+/// Writes `bytes` to `target` atomically, reading the temp file back and
+/// checking its hash before it is renamed into place.
 fn write_verified(target: &Path, bytes: &[u8], sha256: &str) -> Result<(), ProviderError> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .map_err(|e| unavailable(format!("cannot create {}", dir.display()), e))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", Ulid::new()));
-    let result = (|| {
-        let write = |e| unavailable(format!("cannot write {}", tmp.display()), e);
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(write)?;
-        f.write_all(bytes).map_err(write)?;
-        f.sync_all().map_err(write)?;
-        drop(f);
-        let written = fs::read(&tmp)
-            .map_err(|e| unavailable(format!("cannot read back {}", tmp.display()), e))?;
-        let got = sha256_hex(&written);
-        if !got.eq_ignore_ascii_case(sha256) {
-            return Err(ProviderError::Unavailable {
-                provider: PLATFORM.into(),
-                message: format!(
-                    "{} read back with sha256 {got}, expected {sha256}",
-                    target.display(),
-                ),
-                source: None,
-            });
+    write_atomic_checked(target, bytes, |tmp| {
+        let got = sha256_hex(&fs::read(tmp)?);
+        if got.eq_ignore_ascii_case(sha256) {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("read back with sha256 {got}, expected {sha256}"),
+            ))
         }
-        fs::rename(&tmp, target)
-            .map_err(|e| unavailable(format!("cannot rename into {}", target.display()), e))?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    })
+    .map_err(|e| unavailable(format!("cannot write {}", target.display()), e))
 }
 
 impl LocalDistributor {
