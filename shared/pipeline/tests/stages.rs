@@ -937,3 +937,96 @@ async fn the_memory_queue_redelivers_and_dead_letters() {
     );
     assert_eq!(q.dead_letters().await.unwrap().len(), 1);
 }
+
+/// Fails the first lyrics request, then answers like `FakeLlm`.
+struct LyricsFailOnce {
+    failed: Mutex<bool>,
+}
+#[async_trait]
+impl LanguageModel for LyricsFailOnce {
+    fn provider(&self) -> &str {
+        "flaky"
+    }
+    async fn complete(&self, r: &LlmRequest) -> Result<LlmResponse, ProviderError> {
+        let fail_now = {
+            let mut failed = self.failed.lock().unwrap();
+            let fail_now = r.kind == PromptKind::Lyrics && !*failed;
+            *failed |= fail_now;
+            fail_now
+        };
+        if fail_now {
+            return Err(ProviderError::Unavailable {
+                provider: "flaky".into(),
+                message: "503".into(),
+                source: None,
+            });
+        }
+        FakeLlm.complete(r).await
+    }
+}
+
+#[tokio::test]
+async fn a_retried_adapt_applies_one_evolution_step_only() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let id = add_artist(&w, "Drifter", false).await;
+    let before = w.artists.get(&id).await.unwrap().unwrap();
+    let trend = noktvrn_domain::trend::TrendProfile {
+        schema_version: 1,
+        segment: noktvrn_domain::trend::TrendSegment {
+            country: "US".into(),
+            genre: "lofi".into(),
+            audience: "general".into(),
+            period: "2026-11".into(),
+        },
+        tempo_bpm: 140.0,
+        energy: 0.9,
+        minor_share: 0.0,
+        keywords: vec![],
+        sample_size: 10,
+        updated_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        tempo_trend_per_period: 0.0,
+        energy_trend_per_period: 0.0,
+    };
+    w.p.trends.put(&trend).await.unwrap();
+    let mut once = before.clone();
+    let (_, expected) = noktvrn_domain::trend::evolution_step(&mut once, &trend);
+    assert!(!expected.is_empty());
+
+    let clock = w.p.clock.as_ref();
+    let run_id = RunId::new(clock.new_ulid());
+    w.runs
+        .create(&Run::new(
+            run_id.clone(),
+            id.clone(),
+            BatchId::new(clock.new_ulid()),
+            clock.now(),
+        ))
+        .await
+        .unwrap();
+    let flaky = LyricsFailOnce {
+        failed: Mutex::new(false),
+    };
+    let chain: Vec<&dyn LanguageModel> = vec![&flaky];
+    let adapt = stages::AdaptPorts {
+        artists: w.p.artists.as_ref(),
+        runs: w.p.runs.as_ref(),
+        trends: w.p.trends.as_ref(),
+        llm: &chain,
+        clock,
+    };
+    let err = stages::adapt_params(&adapt, &run_id).await.unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    stages::adapt_params(&adapt, &run_id).await.unwrap();
+
+    let after = w.artists.get(&id).await.unwrap().unwrap();
+    assert_eq!(after.sound, once.sound, "exactly one step, not two");
+    let steps = w
+        .artists
+        .evolution_log(&id, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == noktvrn_domain::trend::EvolutionKind::TrendAdaptation)
+        .count();
+    assert_eq!(steps, 1);
+}

@@ -82,14 +82,17 @@ pub async fn adapt_params(
             segment: trend.segment.key(),
             compatibility: compat,
         });
-        if !changes.is_empty() {
-            let new_sound = evolved.sound.clone();
-            artist = mutate_artist(p.artists, &artist.artist_id, |a| {
-                a.sound.tempo_bpm = new_sound.tempo_bpm;
-                a.sound.energy = new_sound.energy;
-                Ok(Change::Write)
-            })
-            .await?;
+        // One step per run: the step is keyed on the run in the progression
+        // log, written before the artist, so a retry (say after an LLM
+        // failure below) finds it and never applies a second step. A crash
+        // between the two writes loses one small step; it never doubles one.
+        let already = p
+            .artists
+            .evolution_log(&artist.artist_id, 50)
+            .await?
+            .iter()
+            .any(|e| e.run_id.as_ref() == Some(run_id) && e.kind == EvolutionKind::TrendAdaptation);
+        if !changes.is_empty() && !already {
             p.artists
                 .append_evolution(&EvolutionEntry {
                     schema_version: SCHEMA_VERSION,
@@ -106,6 +109,13 @@ pub async fn adapt_params(
                     ),
                 })
                 .await?;
+            let new_sound = evolved.sound.clone();
+            artist = mutate_artist(p.artists, &artist.artist_id, |a| {
+                a.sound.tempo_bpm = new_sound.tempo_bpm;
+                a.sound.energy = new_sound.energy;
+                Ok(Change::Write)
+            })
+            .await?;
         }
     }
 
