@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A target dir outside the clone survives between runs on the same machine:
 # a cache that can always be rebuilt.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/noktvrn/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/noktvrn/target}"
 mkdir -p "$CARGO_TARGET_DIR"
 
 need() { command -v "$1" >/dev/null 2>&1; }
