@@ -404,3 +404,58 @@ fn operators_pause_resume_and_set_autopilot_with_a_logged_reason() {
     assert_eq!(a["evolution_log"].as_array().unwrap().len(), 3);
     assert!(!run(&dir, &["artist", "pause", "nobody"]).status.success());
 }
+
+#[test]
+fn prompt_mode_takes_the_answers_typed_in_the_terminal() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    // five starter artists, one on autopilot: four questions answered
+    // yes, (unclear), no, yes
+    let mut child = bin()
+        .arg("--data-dir")
+        .arg(&dir)
+        .args([
+            "batch",
+            "run",
+            "--artists",
+            "5",
+            "--approve",
+            "prompt",
+            "--creation-probability",
+            "0",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"y\nmaybe\nn\ny\nn\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // stdin is not a terminal: an unclear answer counts as no answer (expired)
+    assert!(
+        stdout.contains("3 completed, 1 rejected, 1 expired, 0 failed"),
+        "{stdout}
+{stderr}"
+    );
+    assert!(
+        stderr.contains("Approve release?"),
+        "the preview is shown: {stderr}"
+    );
+    let runs = ok_json(&dir, &["runs", "list"]);
+    let human = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["approval"]["method"] == "human")
+        .count();
+    assert_eq!(human, 3, "three answers came from the terminal");
+}
