@@ -153,6 +153,23 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Opens a connection, configures it and reads its schema version,
+/// refusing a database newer than this code. Reading the header first makes
+/// a non-database file fail here, before any pragma that could write.
+fn connect(path: &Path, flags: OpenFlags) -> Result<(Connection, u32), LocalError> {
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| database(path, e))?;
+    configure(&conn, path)?;
+    let found = current_version(&conn).map_err(|e| database(path, e))?;
+    if found > SCHEMA_VERSION {
+        return Err(LocalError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok((conn, found))
+}
+
 impl Db {
     /// Opens (creating if absent) and migrates the database at `path`.
     ///
@@ -164,18 +181,7 @@ impl Db {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| database(path, e))?;
-        configure(&conn, path)?;
-        // Reading the header first makes a non-database file fail here,
-        // before any pragma that could write.
-        let found = current_version(&conn).map_err(|e| database(path, e))?;
-        if found > SCHEMA_VERSION {
-            return Err(LocalError::SchemaTooNew {
-                path: path.to_path_buf(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
+        let (conn, found) = connect(path, flags)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| database(path, e))?;
         // WAL + NORMAL: a crash of the process loses nothing committed; a
@@ -200,16 +206,7 @@ impl Db {
             });
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| database(path, e))?;
-        configure(&conn, path)?;
-        let found = current_version(&conn).map_err(|e| database(path, e))?;
-        if found > SCHEMA_VERSION {
-            return Err(LocalError::SchemaTooNew {
-                path: path.to_path_buf(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
+        let (conn, found) = connect(path, flags)?;
         if found < SCHEMA_VERSION {
             return Err(LocalError::SchemaOutdated {
                 path: path.to_path_buf(),

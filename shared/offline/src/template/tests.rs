@@ -34,7 +34,7 @@ fn adapt_context(genre: &str) -> Value {
         "tempo_bpm": 150.0,
         "key": "F# minor",
         "energy": 0.8,
-        "previous_titles": 3,
+        "previous_runs": 3,
     })
 }
 

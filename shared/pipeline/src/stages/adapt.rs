@@ -247,6 +247,6 @@ fn prompt_context(
         "tempo_bpm": tempo,
         "key": key,
         "energy": energy,
-        "previous_titles": artist.performance_history.len(),
+        "previous_runs": artist.performance_history.len(),
     })
 }

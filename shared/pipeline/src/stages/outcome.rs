@@ -4,8 +4,6 @@
 //! language model) — applied exactly once per run (`outcome_recorded_at`).
 //! Also `fail_run`, which ends a run as failed with the reason.
 
-use chrono::Utc;
-
 use noktvrn_domain::SCHEMA_VERSION;
 use noktvrn_domain::ids::RunId;
 use noktvrn_domain::lifecycle::{LifecycleThresholds, apply_outcome};
@@ -175,7 +173,7 @@ pub async fn record_outcome(
             return Ok(Change::Skip);
         }
         r.outcome_recorded_at = Some(now);
-        r.record_stage(StageName::RecordOutcome, now, Utc::now().max(now), None);
+        r.record_stage(StageName::RecordOutcome, now, p.clock.now(), None);
         Ok(Change::Write)
     })
     .await?;

@@ -31,9 +31,13 @@ pub async fn recover_interrupted(
         if run.status == RunStatus::Approved {
             // package-release may have been cut off: remove a package that
             // never got its manifest
-            if let (Some(approval), Ok(Some(artist))) =
-                (&run.approval, artists.get(&run.artist_id).await)
-            {
+            // (a store error propagates: skipping the cleanup silently would
+            // leave the half package behind)
+            let artist = match &run.approval {
+                Some(_) => artists.get(&run.artist_id).await?,
+                None => None,
+            };
+            if let (Some(approval), Some(artist)) = (&run.approval, artist) {
                 let id = ReleaseId::for_run(&artist.name, approval.decided_at, &run.run_id);
                 if !assets.exists(&keys::manifest(&id)).await? {
                     for obj in assets.list(&keys::release_prefix(&id)).await? {

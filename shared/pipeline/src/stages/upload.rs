@@ -29,6 +29,16 @@ pub struct UploadReport {
     pub platforms: Vec<PlatformResult>,
 }
 
+async fn load_release(
+    releases: &dyn ReleaseStore,
+    id: &noktvrn_domain::ids::ReleaseId,
+) -> Result<noktvrn_domain::release::ReleaseRecord, StageError> {
+    releases.get(id).await?.ok_or_else(|| StageError::NotFound {
+        entity: "release",
+        id: id.to_string(),
+    })
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn upload_release(
     releases: &dyn ReleaseStore,
@@ -40,13 +50,7 @@ pub async fn upload_release(
     let msg: ReleaseMessage = serde_json::from_str(body)
         .map_err(|e| StageError::InvalidInput(format!("release message is not valid: {e}")))?;
     let release_id = msg.release_id.clone();
-    let mut record = releases
-        .get(&release_id)
-        .await?
-        .ok_or_else(|| StageError::NotFound {
-            entity: "release",
-            id: release_id.to_string(),
-        })?;
+    let mut record = load_release(releases, &release_id).await?;
     let manifest = verify_package(assets, &release_id).await?;
 
     let mut results = vec![];
@@ -137,11 +141,7 @@ pub async fn upload_release(
     tracing::info!(release_id = %release_id, status = ?record.status, "upload processed");
     if let Some(e) = first_error {
         // Not acked: the queue redelivers and the missing platforms are retried.
-        return Err(if e.is_retryable() {
-            e.into()
-        } else {
-            StageError::Provider(e)
-        });
+        return Err(e.into());
     }
     Ok(UploadReport {
         release_id: release_id.to_string(),

@@ -140,7 +140,7 @@ pub async fn select_video(
     let mut seen = BTreeSet::new();
     let mut candidates: Vec<(f64, VideoCandidate)> = vec![];
     let mut errors: Vec<ProviderError> = vec![];
-    'queries: for (qi, q) in queries.iter().enumerate() {
+    for (qi, q) in queries.iter().enumerate() {
         if q.is_empty() {
             continue;
         }
@@ -167,7 +167,7 @@ pub async fn select_video(
         }
         // the first queries are the specific ones; stop once we have a choice
         if qi >= 1 && candidates.len() >= 5 {
-            break 'queries;
+            break;
         }
     }
     if candidates.is_empty() && !errors.is_empty() && errors.len() >= sources.len() {
