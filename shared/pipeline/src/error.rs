@@ -145,6 +145,12 @@ pub enum StageError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Domain(#[from] noktvrn_domain::DomainError),
+    /// The process was asked to stop (signal) before the run finished.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
+    /// A wait ran out (a track that never became ready).
+    #[error("timed out: {0}")]
+    Timeout(String),
     /// A bug or an impossible state; the message says which.
     #[error("internal error: {0}")]
     Internal(String),
@@ -220,6 +226,8 @@ impl StageError {
             }
             StageError::Domain(_) => PERMANENT_INVALID_INPUT,
             StageError::Internal(_) => PERMANENT_INTERNAL,
+            StageError::Interrupted(_) => PERMANENT_INTERRUPTED,
+            StageError::Timeout(_) => PERMANENT_TIMEOUT,
             StageError::Store(e) => match e {
                 StoreError::NotFound { .. } => PERMANENT_NOT_FOUND,
                 StoreError::Conflict { .. } => RETRYABLE_CONFLICT,

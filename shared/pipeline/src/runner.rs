@@ -267,7 +267,7 @@ async fn cycle_steps(
         if cancel.is_cancelled() {
             return Err((
                 Some(stage),
-                StageError::Internal("interrupted by signal".into()),
+                StageError::Interrupted("stopped by a signal".into()),
             ));
         }
         progress.stage(run_id, artist_id, stage);
@@ -276,7 +276,7 @@ async fn cycle_steps(
     let at = |stage: StageName| move |e: StageError| (Some(stage), e);
     let interrupted = |e: CycleError| -> CycleError {
         if cancel.is_cancelled() {
-            (e.0, StageError::Internal("interrupted by signal".into()))
+            (e.0, StageError::Interrupted("stopped by a signal".into()))
         } else {
             e
         }
@@ -320,7 +320,7 @@ async fn cycle_steps(
                 if polls >= opts.max_polls {
                     return Err((
                         Some(StageName::PollTrack),
-                        StageError::Internal(format!("track not ready after {polls} polls")),
+                        StageError::Timeout(format!("track not ready after {polls} polls")),
                     ));
                 }
                 step(StageName::PollTrack)?;

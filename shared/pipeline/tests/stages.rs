@@ -1030,3 +1030,56 @@ async fn a_retried_adapt_applies_one_evolution_step_only() {
         .count();
     assert_eq!(steps, 1);
 }
+
+/// Cancels the batch as soon as the first stage of a cycle starts.
+struct CancelOnFirstStage(CancelFlag);
+impl runner::Progress for CancelOnFirstStage {
+    fn stage(&self, _r: &RunId, _a: &ArtistId, _s: noktvrn_domain::run::StageName) {
+        self.0.cancel();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_stopped_mid_cycle_by_a_signal_is_recorded_as_interrupted() {
+    let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
+    add_artist(&w, "Stopped", false).await;
+    let cancel = CancelFlag::default();
+    let s = runner::run_batch(&w.p, &opts(), &CancelOnFirstStage(cancel.clone()), &cancel)
+        .await
+        .unwrap();
+    assert_eq!(s.failed, 1);
+    let run = w.runs.list_recent(1).await.unwrap().remove(0);
+    let failure = run.failure.unwrap();
+    assert_eq!(
+        failure.error_name, "Permanent.Interrupted",
+        "{}",
+        failure.message
+    );
+    assert!(run.outcome_recorded_at.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_track_that_never_arrives_times_out() {
+    let w = world(Some(Decision::Approved), wav(120.0, 8.0), 0);
+    w.music
+        .polls
+        .lock()
+        .unwrap()
+        .extend((0..10).map(|_| Ok(TrackStatus::Pending)));
+    add_artist(&w, "Waiting", false).await;
+    let mut o = opts();
+    o.max_polls = 3;
+    let s = runner::run_batch(&w.p, &o, &NoProgress, &CancelFlag::default())
+        .await
+        .unwrap();
+    assert_eq!(s.failed, 1);
+    assert!(
+        s.rows[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .starts_with("Permanent.Timeout"),
+        "{:?}",
+        s.rows[0].error
+    );
+}
