@@ -13,10 +13,12 @@
 //! - [`runner`]: the in-process batch (what the state machine does in AWS).
 //! - [`error`]: store/provider/stage errors and their stable names.
 //! - [`memory`]: in-memory adapters for tests.
+//! - [`outbox`]: a distributor over the asset store (the AWS default).
 
 pub mod error;
 pub mod llm;
 pub mod memory;
+pub mod outbox;
 pub mod ports;
 pub mod runner;
 pub mod stages;

@@ -393,3 +393,107 @@ impl ReleaseQueue for MemoryQueue {
         Ok(lock(&self.dead).clone())
     }
 }
+
+/// One answer a [`MemoryWorkflow`] received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkflowCall {
+    Succeed {
+        token: String,
+        output: serde_json::Value,
+    },
+    Fail {
+        token: String,
+        error: String,
+        cause: String,
+    },
+    Heartbeat {
+        token: String,
+    },
+}
+
+/// A workflow engine's task-token side, as Step Functions behaves: a token
+/// takes one answer (success or failure); later answers, and answers to
+/// tokens nobody waits on, are `Gone`.
+#[derive(Default, Clone)]
+pub struct MemoryWorkflow {
+    waiting: Arc<Mutex<std::collections::BTreeSet<String>>>,
+    calls: Arc<Mutex<Vec<WorkflowCall>>>,
+}
+
+impl MemoryWorkflow {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A task starts waiting on `token`.
+    pub fn wait_on(&self, token: &str) {
+        lock(&self.waiting).insert(token.to_string());
+    }
+
+    pub fn calls(&self) -> Vec<WorkflowCall> {
+        lock(&self.calls).clone()
+    }
+
+    fn answer(&self, token: &str, call: WorkflowCall, ends: bool) -> crate::ports::ResumeOutcome {
+        lock(&self.calls).push(call);
+        let mut waiting = lock(&self.waiting);
+        let live = if ends {
+            waiting.remove(token)
+        } else {
+            waiting.contains(token)
+        };
+        if live {
+            crate::ports::ResumeOutcome::Delivered
+        } else {
+            crate::ports::ResumeOutcome::Gone
+        }
+    }
+}
+
+#[async_trait]
+impl crate::ports::WorkflowCallback for MemoryWorkflow {
+    async fn succeed(
+        &self,
+        task_token: &str,
+        output: &serde_json::Value,
+    ) -> Result<crate::ports::ResumeOutcome, crate::ProviderError> {
+        Ok(self.answer(
+            task_token,
+            WorkflowCall::Succeed {
+                token: task_token.into(),
+                output: output.clone(),
+            },
+            true,
+        ))
+    }
+
+    async fn fail(
+        &self,
+        task_token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<crate::ports::ResumeOutcome, crate::ProviderError> {
+        Ok(self.answer(
+            task_token,
+            WorkflowCall::Fail {
+                token: task_token.into(),
+                error: error.into(),
+                cause: cause.into(),
+            },
+            true,
+        ))
+    }
+
+    async fn heartbeat(
+        &self,
+        task_token: &str,
+    ) -> Result<crate::ports::ResumeOutcome, crate::ProviderError> {
+        Ok(self.answer(
+            task_token,
+            WorkflowCall::Heartbeat {
+                token: task_token.into(),
+            },
+            false,
+        ))
+    }
+}

@@ -1083,3 +1083,280 @@ async fn a_track_that_never_arrives_times_out() {
         s.rows[0].error
     );
 }
+
+// ------------------------------------------------------------------ workflow stages
+
+/// Drives a fresh run of a new artist through every stage up to
+/// request-approval with a task token, as the state machine does.
+async fn to_approval(
+    w: &World,
+    name: &str,
+    autopilot: bool,
+    token: &str,
+) -> (RunId, stages::ApprovalState) {
+    let id = add_artist(w, name, autopilot).await;
+    let clock = w.p.clock.as_ref();
+    let run_id = RunId::new(clock.new_ulid());
+    w.runs
+        .create(&Run::new(
+            run_id.clone(),
+            id,
+            BatchId::new(clock.new_ulid()),
+            clock.now(),
+        ))
+        .await
+        .unwrap();
+    let chain = w.p.llm_chain();
+    let adapt = stages::AdaptPorts {
+        artists: w.p.artists.as_ref(),
+        runs: w.p.runs.as_ref(),
+        trends: w.p.trends.as_ref(),
+        llm: &chain,
+        clock,
+    };
+    stages::adapt_params(&adapt, &run_id).await.unwrap();
+    stages::submit_track(w.p.runs.as_ref(), w.p.music.as_ref(), clock, &run_id)
+        .await
+        .unwrap();
+    stages::poll_track(
+        w.p.runs.as_ref(),
+        w.p.music.as_ref(),
+        w.p.assets.as_ref(),
+        clock,
+        &run_id,
+    )
+    .await
+    .unwrap();
+    stages::analyze_audio(w.p.runs.as_ref(), w.p.assets.as_ref(), clock, &run_id)
+        .await
+        .unwrap();
+    stages::select_video(
+        w.p.runs.as_ref(),
+        w.p.artists.as_ref(),
+        &w.p.video_sources(),
+        clock,
+        &run_id,
+    )
+    .await
+    .unwrap();
+    let state = stages::request_approval(
+        w.p.runs.as_ref(),
+        w.p.artists.as_ref(),
+        w.p.assets.as_ref(),
+        w.p.approval.as_ref(),
+        clock,
+        &run_id,
+        Some(token),
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    (run_id, state)
+}
+
+#[tokio::test]
+async fn a_webhook_decision_resumes_the_waiting_execution_once() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let flow = MemoryWorkflow::new();
+    flow.wait_on("tok-1");
+    let (run_id, state) = to_approval(&w, "Resumed", false, "tok-1").await;
+    let stages::ApprovalState::Pending { preview } = state else {
+        panic!("a human artist waits for a decision");
+    };
+    assert!(
+        !stages::resume_if_decided(
+            &flow,
+            "tok-1",
+            &stages::ApprovalState::Pending {
+                preview: preview.clone()
+            }
+        )
+        .await
+        .unwrap()
+    );
+    let incoming = IncomingDecision {
+        approval_id: preview.approval_id.clone(),
+        decision: Decision::Rejected,
+        method: DecisionMethod::Human,
+        decided_by: "telegram:42".into(),
+        note: None,
+    };
+    let first = stages::decide_and_resume(w.p.runs.as_ref(), w.p.clock.as_ref(), &flow, &incoming)
+        .await
+        .unwrap();
+    assert!(first.applied);
+    assert_eq!(first.resumed, Some(true));
+    assert_eq!(first.status, RunStatus::Rejected);
+    // A duplicate webhook (or a second reviewer approving late) changes
+    // nothing and resumes with the stored decision, which the engine ignores.
+    let late = IncomingDecision {
+        decision: Decision::Approved,
+        ..incoming
+    };
+    let second = stages::decide_and_resume(w.p.runs.as_ref(), w.p.clock.as_ref(), &flow, &late)
+        .await
+        .unwrap();
+    assert!(!second.applied);
+    assert_eq!(second.decision, Some(Decision::Rejected));
+    assert_eq!(second.resumed, Some(false));
+    let calls = flow.calls();
+    assert_eq!(calls.len(), 2);
+    for c in &calls {
+        let WorkflowCall::Succeed { token, output } = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(token, "tok-1");
+        assert_eq!(output["decision"], "rejected", "always the stored decision");
+        assert_eq!(output["method"], "human");
+    }
+    let run = w.runs.get(&run_id).await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Rejected);
+}
+
+#[tokio::test]
+async fn an_autopilot_run_answers_its_own_task_token() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let flow = MemoryWorkflow::new();
+    flow.wait_on("tok-auto");
+    let (_, state) = to_approval(&w, "Pilot", true, "tok-auto").await;
+    assert!(
+        stages::resume_if_decided(&flow, "tok-auto", &state)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        flow.calls(),
+        vec![WorkflowCall::Succeed {
+            token: "tok-auto".into(),
+            output: serde_json::json!({"decision": "approved", "method": "autopilot"}),
+        }]
+    );
+    assert!(
+        w.channel.sent.lock().unwrap().is_empty(),
+        "nobody was asked"
+    );
+}
+
+#[tokio::test]
+async fn a_caught_timeout_expires_a_pending_run_and_a_late_click_finds_it_decided() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let flow = MemoryWorkflow::new();
+    let (run_id, state) = to_approval(&w, "Late", false, "tok-late").await;
+    let stages::ApprovalState::Pending { preview } = state else {
+        panic!()
+    };
+    let chain = w.p.llm_chain();
+    let ports = stages::OutcomePorts {
+        runs: w.p.runs.as_ref(),
+        artists: w.p.artists.as_ref(),
+        llm: &chain,
+        clock: w.p.clock.as_ref(),
+    };
+    let failure = stages::WorkflowFailure {
+        error: "States.HeartbeatTimeout".into(),
+        cause: String::new(),
+    };
+    let closed = stages::close_run(&ports, &Default::default(), &run_id, Some(&failure))
+        .await
+        .unwrap();
+    assert_eq!(closed.status, RunStatus::Expired);
+    assert_eq!(closed.outcome, Some(RunOutcome::Expired));
+    let run = w.runs.get(&run_id).await.unwrap().unwrap();
+    let approval = run.approval.as_ref().unwrap();
+    assert_eq!(approval.method, DecisionMethod::Timeout);
+    assert!(run.outcome_recorded_at.is_some());
+    // Closing again (a retried Catch) changes nothing.
+    let version = run.version;
+    stages::close_run(&ports, &Default::default(), &run_id, Some(&failure))
+        .await
+        .unwrap();
+    assert_eq!(w.runs.get(&run_id).await.unwrap().unwrap().version, version);
+    // The reviewer clicks after the timeout: nothing changes.
+    let click = IncomingDecision {
+        approval_id: preview.approval_id.clone(),
+        decision: Decision::Approved,
+        method: DecisionMethod::Human,
+        decided_by: "telegram:7".into(),
+        note: None,
+    };
+    let r = stages::decide_and_resume(w.p.runs.as_ref(), w.p.clock.as_ref(), &flow, &click)
+        .await
+        .unwrap();
+    assert!(!r.applied);
+    assert_eq!(r.decision, Some(Decision::Expired));
+    assert_eq!(r.resumed, Some(false), "the execution no longer waits");
+}
+
+#[tokio::test]
+async fn a_caught_failure_ends_the_run_at_the_stage_it_was_in_with_a_documented_name() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let id = add_artist(&w, "Broken", false).await;
+    let clock = w.p.clock.as_ref();
+    let run_id = RunId::new(clock.new_ulid());
+    w.runs
+        .create(&Run::new(
+            run_id.clone(),
+            id,
+            BatchId::new(clock.new_ulid()),
+            clock.now(),
+        ))
+        .await
+        .unwrap();
+    let chain = w.p.llm_chain();
+    let ports = stages::OutcomePorts {
+        runs: w.p.runs.as_ref(),
+        artists: w.p.artists.as_ref(),
+        llm: &chain,
+        clock,
+    };
+    let failure = stages::WorkflowFailure {
+        error: "Retryable.Provider".into(),
+        cause: r#"{"errorType":"Retryable.Provider","errorMessage":"music unavailable: 503"}"#
+            .into(),
+    };
+    let closed = stages::close_run(&ports, &Default::default(), &run_id, Some(&failure))
+        .await
+        .unwrap();
+    assert_eq!(closed.status, RunStatus::Failed);
+    let run = w.runs.get(&run_id).await.unwrap().unwrap();
+    let err = run.failure.as_ref().unwrap();
+    assert_eq!(err.error_name, "Retryable.Provider");
+    assert_eq!(err.message, "music unavailable: 503");
+    assert_eq!(err.stage.map(|s| s.as_str()), Some("adapt-params"));
+
+    // A Lambda service error keeps its original name in the message.
+    let f = stages::WorkflowFailure {
+        error: "Lambda.ServiceException".into(),
+        cause: "boom".into(),
+    };
+    assert_eq!(f.run_error_name(), "Permanent.Internal");
+    assert_eq!(f.message(), "Lambda.ServiceException: boom");
+    let t = stages::WorkflowFailure {
+        error: "States.Timeout".into(),
+        cause: String::new(),
+    };
+    assert_eq!(t.run_error_name(), "Permanent.Timeout");
+}
+
+#[tokio::test]
+async fn heartbeats_reach_only_live_unexpired_approval_waits() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let flow = MemoryWorkflow::new();
+    flow.wait_on("tok-a");
+    let (_a, _) = to_approval(&w, "Waiting", false, "tok-a").await;
+    let (_b, _) = to_approval(&w, "Gone", false, "tok-b").await; // nobody waits on tok-b
+    let (_c, _) = to_approval(&w, "Auto", true, "tok-c").await; // decided at once
+    let n = stages::heartbeat_pending_approvals(w.p.runs.as_ref(), &flow, w.p.clock.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let beats: Vec<_> = flow
+        .calls()
+        .into_iter()
+        .map(|c| match c {
+            WorkflowCall::Heartbeat { token } => token,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(beats, vec!["tok-a".to_string(), "tok-b".to_string()]);
+}

@@ -9,6 +9,7 @@ mod clock;
 mod providers;
 mod queue;
 mod store;
+mod workflow;
 
 pub use assets::{AssetInfo, AssetStore};
 pub use clock::{Clock, SystemClock};
@@ -20,3 +21,4 @@ pub use providers::{
 };
 pub use queue::{QueueDelivery, ReleaseQueue};
 pub use store::{ApprovalTicket, ArtistStore, ReleaseStore, RunStore, TrendStore};
+pub use workflow::{ResumeOutcome, WorkflowCallback};

@@ -18,6 +18,7 @@ mod summary;
 mod track;
 mod upload;
 mod video;
+mod workflow;
 
 pub use adapt::{AdaptPorts, adapt_params};
 pub use analyze::analyze_audio;
@@ -32,6 +33,10 @@ pub use summary::{BatchSummary, SummaryRow, batch_summary};
 pub use track::{PollOutcome, poll_track, submit_track};
 pub use upload::{PlatformResult, UploadReport, upload_release};
 pub use video::select_video;
+pub use workflow::{
+    DecisionResumed, RunClosed, WorkflowFailure, close_run, decide_and_resume, decision_output,
+    heartbeat_pending_approvals, resume_if_decided, stage_after,
+};
 
 use noktvrn_domain::artist::Artist;
 use noktvrn_domain::ids::{ArtistId, RunId};
