@@ -1360,3 +1360,93 @@ async fn heartbeats_reach_only_live_unexpired_approval_waits() {
         .collect();
     assert_eq!(beats, vec!["tok-a".to_string(), "tok-b".to_string()]);
 }
+
+#[tokio::test]
+async fn only_runs_that_need_no_person_are_decided_before_the_wait() {
+    let w = world(None, wav(120.0, 8.0), 0);
+    let clock = w.p.clock.as_ref();
+    let mut ids = vec![];
+    for (name, autopilot) in [("Pilot Two", true), ("Person", false)] {
+        let artist = add_artist(&w, name, autopilot).await;
+        let run_id = RunId::new(clock.new_ulid());
+        w.runs
+            .create(&Run::new(
+                run_id.clone(),
+                artist,
+                BatchId::new(clock.new_ulid()),
+                clock.now(),
+            ))
+            .await
+            .unwrap();
+        runner::run_cycle(
+            &w.p,
+            &opts(),
+            &NoProgress,
+            &CancelFlag::default(),
+            &run_id,
+            &w.runs.get(&run_id).await.unwrap().unwrap().artist_id,
+        )
+        .await;
+        ids.push(run_id);
+    }
+    // Both runs are decided by now (autopilot; the world's source decides
+    // nothing, so the person's run expired): each answers its stored decision.
+    for id in &ids {
+        let s = stages::decide_without_reviewer(
+            w.p.runs.as_ref(),
+            w.p.artists.as_ref(),
+            w.p.assets.as_ref(),
+            w.p.approval.as_ref(),
+            clock,
+            id,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(s, Some(stages::ApprovalState::Decided { .. })),
+            "{s:?}"
+        );
+    }
+    // A fresh run of a person's artist needs a reviewer and is left alone.
+    let (run_id, _) = {
+        let artist = add_artist(&w, "Another Person", false).await;
+        let run_id = RunId::new(clock.new_ulid());
+        w.runs
+            .create(&Run::new(
+                run_id.clone(),
+                artist,
+                BatchId::new(clock.new_ulid()),
+                clock.now(),
+            ))
+            .await
+            .unwrap();
+        (run_id, ())
+    };
+    let version = w.runs.get(&run_id).await.unwrap().unwrap().version;
+    let s = stages::decide_without_reviewer(
+        w.p.runs.as_ref(),
+        w.p.artists.as_ref(),
+        w.p.assets.as_ref(),
+        w.p.approval.as_ref(),
+        clock,
+        &run_id,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert!(s.is_none());
+    assert_eq!(
+        w.runs.get(&run_id).await.unwrap().unwrap().version,
+        version,
+        "nothing written"
+    );
+    assert!(
+        w.channel
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|p| p.artist_name != "Another Person")
+    );
+}

@@ -34,8 +34,9 @@ pub use track::{PollOutcome, poll_track, submit_track};
 pub use upload::{PlatformResult, UploadReport, upload_release};
 pub use video::select_video;
 pub use workflow::{
-    DecisionResumed, RunClosed, WorkflowFailure, close_run, decide_and_resume, decision_output,
-    heartbeat_pending_approvals, resume_if_decided, stage_after,
+    DecisionResumed, RunClosed, WorkflowFailure, close_run, decide_and_resume,
+    decide_without_reviewer, decision_output, heartbeat_pending_approvals, resume_if_decided,
+    stage_after,
 };
 
 use noktvrn_domain::artist::Artist;

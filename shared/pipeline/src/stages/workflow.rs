@@ -13,11 +13,14 @@ use noktvrn_domain::ids::RunId;
 use noktvrn_domain::lifecycle::LifecycleThresholds;
 use noktvrn_domain::run::{Decision, DecisionMethod, RunOutcome, RunStatus, StageName};
 
-use super::approval::{ApprovalState, apply_decision};
-use super::load_run;
+use super::approval::{ApprovalState, apply_decision, request_approval};
 use super::outcome::{OutcomePorts, fail_run, record_outcome};
+use super::{load_artist, load_run};
 use crate::error::{StageError, names};
-use crate::ports::{Clock, IncomingDecision, ResumeOutcome, RunStore, WorkflowCallback};
+use crate::ports::{
+    ApprovalChannel, ArtistStore, AssetStore, Clock, IncomingDecision, ResumeOutcome, RunStore,
+    WorkflowCallback,
+};
 
 /// The JSON a waiting approval task is resumed with; the state machine's
 /// Choice reads `decision`.
@@ -74,6 +77,41 @@ pub async fn decide_and_resume(
         status: applied.status,
         resumed,
     })
+}
+
+/// The step before the workflow waits for a reviewer: a run that needs no
+/// person (its artist is on autopilot, or it was decided by an earlier
+/// attempt) is decided here and the workflow skips the wait; `None` means a
+/// reviewer must be asked (the `.waitForTaskToken` task comes next).
+///
+/// Deciding before the wait, rather than answering the task token from
+/// inside the waiting task's own invocation, keeps an autopilot approval out
+/// of the callback machinery altogether: no token, no heartbeat, nothing to
+/// time out.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_without_reviewer(
+    runs: &dyn RunStore,
+    artists: &dyn ArtistStore,
+    assets: &dyn AssetStore,
+    channel: &dyn ApprovalChannel,
+    clock: &dyn Clock,
+    run_id: &RunId,
+    timeout: std::time::Duration,
+) -> Result<Option<ApprovalState>, StageError> {
+    let run = load_run(runs, run_id).await?;
+    if let Some(a) = &run.approval {
+        return Ok(Some(ApprovalState::Decided {
+            decision: a.decision,
+            method: a.method,
+        }));
+    }
+    let artist = load_artist(artists, &run.artist_id).await?;
+    if !artist.autopilot_enabled {
+        return Ok(None);
+    }
+    let state =
+        request_approval(runs, artists, assets, channel, clock, run_id, None, timeout).await?;
+    Ok(Some(state))
 }
 
 /// After request-approval: a run decided without waiting (autopilot, or an

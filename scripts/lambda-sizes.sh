@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds every Lambda with cargo-lambda in one cargo invocation (shared
+# dependencies compile once) and prints each bootstrap's zipped size,
+# failing when one exceeds the 6 MB target. ARCH=arm64 builds what `sam
+# build` deploys; the default is the host's x86_64 (what CI checks).
+#
+# Cross-crate LTO is switched off here (CARGO_PROFILE_RELEASE_LTO=false):
+# with it, every one of the 14 binaries re-optimises the whole SDK at link
+# time, about 3 minutes per binary on 2 cores, which does not fit the CI
+# budget. Without it the shared code is compiled once and each binary only
+# links. `sam build` uses the release profile as is (thin LTO), whose
+# binaries are no larger than these; LTO=thin ./scripts/lambda-sizes.sh
+# measures them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LIMIT=$((6 * 1024 * 1024))
+ARCH_FLAG="--x86-64"
+if [ "${ARCH:-x86_64}" = "arm64" ]; then ARCH_FLAG="--arm64"; fi
+pkgs=()
+for d in functions/*/; do
+  [ -f "$d/Cargo.toml" ] && pkgs+=(-p "$(basename "$d")")
+done
+CARGO_PROFILE_RELEASE_LTO="${LTO:-false}" cargo lambda build --release --locked "$ARCH_FLAG" --output-format zip --lambda-dir "${CARGO_TARGET_DIR:-target}/lambda" "${pkgs[@]}"
+status=0
+printf '%-22s %12s %12s\n' function bootstrap zipped
+for d in functions/*/; do
+  name="$(basename "$d")"
+  zip="${CARGO_TARGET_DIR:-target}/lambda/$name/bootstrap.zip"
+  if [ ! -f "$zip" ]; then
+    echo "missing $zip" >&2
+    status=1
+    continue
+  fi
+  raw=$(python3 -c 'import sys, zipfile; print(sum(i.file_size for i in zipfile.ZipFile(sys.argv[1]).infolist()))' "$zip")
+  size=$(stat -c %s "$zip")
+  printf '%-22s %12s %12s\n' "$name" "$raw" "$size"
+  if [ "$size" -gt "$LIMIT" ]; then
+    echo "$name: zipped bootstrap is $size bytes, over the 6 MB target" >&2
+    status=1
+  fi
+done
+exit $status
