@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write a small seed corpus (a few KB) into fuzz/corpus/decode_analyze/:
+"""Write a small seed corpus (~50 KB) into fuzz/corpus/decode_analyze/:
 tiny WAVs in several sample formats, and short slices of the shipped corpus
-samples (FLAC, MP3) so the fuzzer starts inside real frames. Each seed is
-prefixed with the hint-selector byte the target reads first."""
+samples (FLAC, MP3) and the tests' AAC/M4A/Ogg fixtures so the fuzzer starts
+inside real frames, and every past crasher (shared/audio/tests/fuzz-regressions).
+Each seed is prefixed with the hint-selector byte the target reads first."""
 import math, os, struct, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,7 +48,24 @@ for name, hint, n in (("d008.flac", 2, 3000), ("d003.mp3", 3, 3000)):
         data = open(p, "rb").read()
         seeds[name + "_head"] = (hint, data[:n])
         seeds[name + "_lying"] = (1, data[:n])
+# the compressed fixtures of the tests (raw AAC, M4A, Ogg Vorbis), whole and cut
+DATA = os.path.join(HERE, "..", "shared", "audio", "tests", "data")
+for name, hint in (("tone_a440.aac", 6), ("tone_a440.m4a", 5), ("tone_a440.ogg", 4)):
+    p = os.path.join(DATA, name)
+    if os.path.exists(p):
+        data = open(p, "rb").read()
+        seeds[name] = (hint, data)
+        seeds[name + "_head"] = (0, data[:2000])
 for name, (hint, data) in seeds.items():
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(bytes([hint]) + data)
+# every input that once crashed or hung (already in the target's format)
+REG = os.path.join(HERE, "..", "shared", "audio", "tests", "fuzz-regressions")
+n_reg = 0
+for name in sorted(os.listdir(REG)) if os.path.isdir(REG) else []:
+    if not name.endswith(".md"):
+        with open(os.path.join(REG, name), "rb") as f, open(os.path.join(OUT, "reg-" + name), "wb") as g:
+            g.write(f.read())
+        n_reg += 1
+print(f"{n_reg} regression inputs")
 print(f"{len(seeds)} seeds, {sum(len(d) for _, d in seeds.values())} bytes -> {OUT}")

@@ -6,10 +6,21 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const HINTS: [Option<&str>; 8] = [None, Some("wav"), Some("flac"), Some("mp3"), Some("ogg"), Some("m4a"), Some("aac"), Some("aiff")];
+const HINTS: [Option<&str>; 8] = [
+    None,
+    Some("wav"),
+    Some("flac"),
+    Some("mp3"),
+    Some("ogg"),
+    Some("m4a"),
+    Some("aac"),
+    Some("aiff"),
+];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let hint = HINTS[usize::from(sel) % HINTS.len()];
     let opts = noktvrn_audio::AnalysisOptions::default();
     if let Ok(a) = noktvrn_audio::analyze_bytes(rest, hint, &opts) {

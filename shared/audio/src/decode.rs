@@ -11,20 +11,30 @@
 //! [`AudioError`]. Every loop is bounded by the bytes of the input and by a
 //! cap on consecutive decode errors, so malformed input cannot hang it.
 //!
-//! symphonia is pinned to 0.5: there `next_packet` reports the end of the
-//! stream as an `UnexpectedEof` I/O error (0.6 returns `Ok(None)`).
+//! symphonia is pinned to 0.6 (0.6.1): there `next_packet` returns
+//! `Ok(None)` at the end of the stream (0.5 reported an `UnexpectedEof` I/O
+//! error), codec parameters are per track type, and the decoder trims
+//! encoder delay and padding itself (gapless, on by default).
+//!
+//! No panic may escape: the release profile aborts on panic, so
+//! `catch_unwind` would be no defence; panicking paths of the decoders must
+//! be avoided instead. symphonia 0.5.5 had such paths that malformed input
+//! reached within seconds of fuzzing (the raw ADTS reader's duration
+//! estimate underflowed; the AAC decoder indexed past its section tables);
+//! 0.6.1 bounds both, and the fuzz target (`fuzz/`, see docs/audio.md) runs
+//! over this module with every input that once crashed kept as a
+//! regression test (`tests/malformed.rs`).
 
 use std::io::ErrorKind;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
 use crate::error::AudioError;
 
@@ -62,10 +72,10 @@ pub struct DecodeStats {
     pub codec: String,
 }
 
-fn codec_name(codec: symphonia::core::codecs::CodecType) -> String {
+fn codec_name(params: &AudioCodecParameters) -> String {
     symphonia::default::get_codecs()
-        .get_codec(codec)
-        .map(|d| d.short_name.to_string())
+        .get_audio_decoder(params.codec)
+        .map(|d| d.codec.info.short_name.to_string())
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -82,12 +92,11 @@ fn io_or(e: SymError, what: &str) -> AudioError {
     }
 }
 
-/// Decode `source` completely, pushing PCM into `sink`.
-pub(crate) fn decode_source(
+/// Opens the container (sniffed; the hint only orders the probes).
+fn open_format(
     source: Box<dyn MediaSource>,
     extension_hint: Option<&str>,
-    sink: &mut dyn PcmSink,
-) -> Result<DecodeStats, AudioError> {
+) -> Result<Box<dyn FormatReader>, AudioError> {
     let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension_hint {
@@ -96,31 +105,38 @@ pub(crate) fn decode_source(
             hint.with_extension(&ext.to_ascii_lowercase());
         }
     }
-    let fmt_opts = FormatOptions {
-        enable_gapless: true,
-        ..FormatOptions::default()
-    };
-    let probed = catch_unwind(AssertUnwindSafe(|| {
-        symphonia::default::get_probe().format(&hint, mss, &fmt_opts, &MetadataOptions::default())
-    }))
-    .map_err(|_| AudioError::Unsupported {
-        reason: "container probe failed (malformed header)".into(),
-        source: None,
-    })?
-    .map_err(|e| io_or(e, "no supported container or codec found"))?;
-    let mut format = probed.format;
+    symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| io_or(e, "no supported container or codec found"))
+}
 
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+/// Decode `source` completely, pushing PCM into `sink`.
+pub(crate) fn decode_source(
+    source: Box<dyn MediaSource>,
+    extension_hint: Option<&str>,
+    sink: &mut dyn PcmSink,
+) -> Result<DecodeStats, AudioError> {
+    let mut format = open_format(source, extension_hint)?;
+
+    let (track_id, params) = format
+        .default_track(TrackType::Audio)
+        .into_iter()
+        .chain(format.tracks().iter())
+        .find_map(|t| match t.codec_params.as_ref() {
+            Some(CodecParameters::Audio(p)) => Some((t.id, p.clone())),
+            _ => None,
+        })
         .ok_or_else(|| AudioError::NoAudio {
             reason: "the container has no audio track".into(),
         })?;
-    let track_id = track.id;
-    let codec = codec_name(track.codec_params.codec);
+    let codec = codec_name(&params);
     let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| io_or(e, "unsupported codec"))?;
 
     let mut stats = DecodeStats {
@@ -134,18 +150,27 @@ pub(crate) fn decode_source(
         codec,
     };
     let mut started: Option<(u32, usize)> = None;
-    let mut sbuf: Option<SampleBuffer<f32>> = None;
-    let mut sbuf_channels = 0usize;
+    let mut sbuf: Vec<f32> = Vec::new();
     let mut consecutive_errors = 0u32;
     let mut warned_spec_change = false;
     let mut last_error: Option<SymError> = None;
 
     loop {
-        let next = catch_unwind(AssertUnwindSafe(|| format.next_packet()));
-        let packet = match next {
-            Ok(Ok(p)) => p,
-            Ok(Err(SymError::IoError(e))) if e.kind() == ErrorKind::UnexpectedEof => break,
-            Ok(Err(SymError::ResetRequired)) => {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            // a stream cut off mid-packet
+            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                if stats.packets > 0 {
+                    tracing::warn!(
+                        packet = stats.packets,
+                        "stream ends mid-packet; treating it as truncated"
+                    );
+                    stats.truncated = true;
+                }
+                break;
+            }
+            Err(SymError::ResetRequired) => {
                 tracing::warn!(
                     packet = stats.packets,
                     "stream requires a decoder reset (chained stream); stopping there"
@@ -153,49 +178,36 @@ pub(crate) fn decode_source(
                 stats.truncated = true;
                 break;
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 tracing::warn!(packet = stats.packets, error = %e, "container error; treating the stream as truncated");
                 stats.truncated = true;
                 last_error = Some(e);
                 break;
             }
-            Err(_) => {
-                tracing::warn!(
-                    packet = stats.packets,
-                    "container reader failed on malformed data; stopping"
-                );
-                stats.truncated = true;
-                break;
-            }
         };
-        if packet.track_id() != track_id {
+        if packet.track_id != track_id {
             continue;
         }
         stats.packets += 1;
-        let decoded = catch_unwind(AssertUnwindSafe(|| match decoder.decode(&packet) {
+        let decoded = match decoder.decode(&packet) {
             Ok(buf) => {
-                let spec = *buf.spec();
                 let frames = buf.frames();
                 if frames == 0 {
-                    return Ok(None);
+                    continue;
                 }
-                let ch = spec.channels.count();
-                let need = buf.capacity().max(frames);
-                let fits =
-                    sbuf_channels == ch && sbuf.as_ref().is_some_and(|s| s.capacity() >= need * ch);
-                if !fits {
-                    sbuf = Some(SampleBuffer::<f32>::new(need as u64, spec));
-                    sbuf_channels = ch;
+                let spec = buf.spec();
+                let (rate, ch) = (spec.rate(), spec.channels().count());
+                let n = frames.saturating_mul(ch);
+                if sbuf.len() < n {
+                    sbuf.resize(n, 0.0);
                 }
-                if let Some(s) = sbuf.as_mut() {
-                    s.copy_interleaved_ref(buf);
-                }
-                Ok(Some((spec.rate, spec.channels.count(), frames)))
+                buf.copy_to_slice_interleaved(&mut sbuf[..n]);
+                Ok((rate, ch, frames))
             }
             Err(e) => Err(e),
-        }));
+        };
         match decoded {
-            Ok(Ok(Some((rate, channels, frames)))) => {
+            Ok((rate, channels, frames)) => {
                 consecutive_errors = 0;
                 match started {
                     None => {
@@ -233,32 +245,16 @@ pub(crate) fn decode_source(
                     }
                     Some(_) => {}
                 }
-                if let Some(s) = sbuf.as_ref() {
-                    let n = (frames * channels).min(s.samples().len());
-                    sink.push(&s.samples()[..n]);
-                    stats.frames += (n / channels) as u64;
-                }
+                sink.push(&sbuf[..frames * channels]);
+                stats.frames += frames as u64;
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => {
+            Err(e) => {
                 stats.skipped_packets += 1;
                 consecutive_errors += 1;
                 tracing::warn!(packet = stats.packets, error = %e, "skipping corrupt packet");
                 let fatal = !matches!(e, SymError::DecodeError(_) | SymError::IoError(_));
                 last_error = Some(e);
                 if fatal || consecutive_errors > MAX_CONSECUTIVE_ERRORS {
-                    stats.truncated = true;
-                    break;
-                }
-            }
-            Err(_) => {
-                stats.skipped_packets += 1;
-                consecutive_errors += 1;
-                tracing::warn!(
-                    packet = stats.packets,
-                    "decoder failed on malformed packet; skipping"
-                );
-                if consecutive_errors > MAX_CONSECUTIVE_ERRORS {
                     stats.truncated = true;
                     break;
                 }

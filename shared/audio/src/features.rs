@@ -8,7 +8,11 @@
 //! a few MB of features.
 //!
 //! Two STFTs share one double-written ring buffer (so every window is a
-//! contiguous slice, without copying):
+//! contiguous slice, without copying). Each runs two consecutive frames
+//! through one complex FFT (one frame as the real part, the next as the
+//! imaginary part) and separates their power spectra, only up to the
+//! highest bin used: half the transforms of a real FFT per frame, and no
+//! real-FFT post-processing pass.
 //! * onset: 1024-sample Hann window, hop 128 (86.1 frames/s): log-compressed
 //!   magnitude, SuperFlux-style positive flux (the previous spectrum is
 //!   maximum-filtered across 3 bins, which ignores vibrato), 2 frames lag.
@@ -20,8 +24,8 @@
 use std::f32::consts::PI;
 use std::sync::Arc;
 
-use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 /// Sample rate of the analysis signal (mono), Hz.
 pub const ANALYSIS_SR: u32 = 11_025;
@@ -44,7 +48,9 @@ pub const GRID_LEN: usize = ((GRID_MIDI_HI - GRID_MIDI_LO + 1) as usize) * CELLS
 /// Timbre bands per pitch frame.
 pub const TIMBRE_BANDS: usize = 12;
 
-const RING: usize = PITCH_N;
+/// Ring length: a pitch window plus one hop (the first frame of a pair is
+/// transformed one hop late).
+const RING: usize = 2 * PITCH_N;
 
 /// How the power of a grid cell is gathered from FFT bins.
 #[derive(Clone, Copy)]
@@ -61,8 +67,6 @@ enum CellMap {
 pub struct FrameFeatures {
     /// Onset strength per onset frame.
     pub onset: Vec<f32>,
-    /// Low-band (< 200 Hz) onset strength per onset frame.
-    pub onset_low: Vec<f32>,
     /// Chroma (A4 = 440 Hz) per pitch frame.
     pub chroma: Vec<[f32; 12]>,
     /// Log band energies per pitch frame.
@@ -75,6 +79,79 @@ pub struct FrameFeatures {
     pub tuning_sin: f64,
 }
 
+/// Two real frames of length `n` through one complex FFT: their power
+/// spectra for bins `0..=kmax`.
+struct PairFft {
+    n: usize,
+    fft: Arc<dyn Fft<f32>>,
+    buf: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+}
+
+impl PairFft {
+    fn new(planner: &mut FftPlanner<f32>, n: usize) -> Self {
+        let fft = planner.plan_fft_forward(n);
+        let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        PairFft {
+            n,
+            fft,
+            buf: vec![Complex::new(0.0, 0.0); n],
+            scratch,
+        }
+    }
+
+    /// Windows `a` and `b` (each `n` long) with `win`, transforms them
+    /// together and writes `|A[k]|^2` to `pa` and `|B[k]|^2` to `pb`
+    /// (`pa.len() == pb.len() <= n / 2 + 1`; same scale as a real FFT).
+    fn power2(&mut self, a: &[f32], b: &[f32], win: &[f32], pa: &mut [f32], pb: &mut [f32]) {
+        let n = self.n;
+        pack_windowed(&mut self.buf, a, b, win);
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
+        let kmax = pa.len().min(pb.len()).min(n / 2 + 1);
+        if kmax == 0 {
+            return;
+        }
+        let z0 = self.buf[0];
+        pa[0] = z0.re * z0.re;
+        pb[0] = z0.im * z0.im;
+        separate_powers(
+            &mut pa[1..kmax],
+            &mut pb[1..kmax],
+            &self.buf[1..kmax],
+            &self.buf[n + 1 - kmax..],
+        );
+    }
+}
+
+/// `z[j] = a[j] w[j] + i b[j] w[j]`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn pack_windowed(z: &mut [Complex<f32>], a: &[f32], b: &[f32], w: &[f32]) {
+    let n = z.len().min(a.len()).min(b.len()).min(w.len());
+    let (z, a, b, w) = (&mut z[..n], &a[..n], &b[..n], &w[..n]);
+    for j in 0..n {
+        z[j] = Complex::new(a[j] * w[j], b[j] * w[j]);
+    }
+}
+
+/// Power spectra of the two real frames packed in one complex spectrum:
+/// for bin `k` (`fwd[j] = Z[k]`, `rev[len - 1 - j] = Z[n - k]`),
+/// `A[k] = (Z[k] + conj Z[n-k]) / 2` and `B[k] = (Z[k] - conj Z[n-k]) / 2i`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn separate_powers(pa: &mut [f32], pb: &mut [f32], fwd: &[Complex<f32>], rev: &[Complex<f32>]) {
+    let m = pa.len().min(pb.len()).min(fwd.len()).min(rev.len());
+    let (pa, pb, fwd) = (&mut pa[..m], &mut pb[..m], &fwd[..m]);
+    let rev = &rev[rev.len() - m..];
+    for j in 0..m {
+        let zk = fwd[j];
+        let zn = rev[m - 1 - j];
+        let (sr, di) = (zk.re + zn.re, zk.im - zn.im);
+        let (si, dr) = (zk.im + zn.im, zk.re - zn.re);
+        pa[j] = 0.25 * (sr * sr + di * di);
+        pb[j] = 0.25 * (si * si + dr * dr);
+    }
+}
+
 /// Streaming extractor fed with mono samples at [`ANALYSIS_SR`].
 pub struct FeatureExtractor {
     ring: Vec<f32>,
@@ -82,23 +159,27 @@ pub struct FeatureExtractor {
     filled: usize,
     since_onset: usize,
     since_pitch: usize,
-    onset_fft: Arc<dyn RealToComplex<f32>>,
-    pitch_fft: Arc<dyn RealToComplex<f32>>,
+    /// An onset / pitch frame is due and waits for the next one (its pair).
+    onset_pending: bool,
+    pitch_pending: bool,
+    onset_fft: PairFft,
+    pitch_fft: PairFft,
     onset_win: Vec<f32>,
     pitch_win: Vec<f32>,
-    onset_in: Vec<f32>,
-    onset_spec: Vec<Complex<f32>>,
-    onset_scratch: Vec<Complex<f32>>,
-    pitch_in: Vec<f32>,
-    pitch_spec: Vec<Complex<f32>>,
-    pitch_scratch: Vec<Complex<f32>>,
-    /// log-magnitude history (current, 1 ago, 2 ago), max-filtered copies.
-    hist: [Vec<f32>; 3],
-    hist_idx: usize,
+    /// Onset power spectra of a frame pair (bins `0..=onset_bins`).
+    onset_pa: Vec<f32>,
+    onset_pb: Vec<f32>,
+    /// Log magnitude of the current frame and of the two before it.
+    lm_cur: Vec<f32>,
+    lm_prev1: Vec<f32>,
+    lm_prev2: Vec<f32>,
+    diff: Vec<f32>,
     onset_bins: usize,
-    low_bins: usize,
     cell_map: Vec<CellMap>,
     power: Vec<f32>,
+    power_b: Vec<f32>,
+    /// `ln(power + 1e-12)` for the tuning-vote range of a pitch frame.
+    ln_power: Vec<f32>,
     cells: Vec<f32>,
     band_edges: Vec<usize>,
     /// Collected features.
@@ -129,19 +210,12 @@ impl Default for FeatureExtractor {
 impl FeatureExtractor {
     /// A fresh extractor.
     pub fn new() -> Self {
-        let mut planner = RealFftPlanner::<f32>::new();
-        let onset_fft = planner.plan_fft_forward(ONSET_N);
-        let pitch_fft = planner.plan_fft_forward(PITCH_N);
-        let onset_in = onset_fft.make_input_vec();
-        let onset_spec = onset_fft.make_output_vec();
-        let onset_scratch = onset_fft.make_scratch_vec();
-        let pitch_in = pitch_fft.make_input_vec();
-        let pitch_spec = pitch_fft.make_output_vec();
-        let pitch_scratch = pitch_fft.make_scratch_vec();
+        let mut planner = FftPlanner::<f32>::new();
+        let onset_fft = PairFft::new(&mut planner, ONSET_N);
+        let pitch_fft = PairFft::new(&mut planner, PITCH_N);
         let sr = ANALYSIS_SR as f32;
         let onset_bin_hz = sr / ONSET_N as f32;
-        let onset_bins = ((5000.0 / onset_bin_hz) as usize).min(ONSET_N / 2);
-        let low_bins = (200.0 / onset_bin_hz) as usize;
+        let onset_bins = ((5000.0 / onset_bin_hz) as usize).min(ONSET_N / 2 - 1);
         let bin_hz = sr / PITCH_N as f32;
         let mut cell_map = Vec::with_capacity(GRID_LEN);
         for c in 0..GRID_LEN {
@@ -164,29 +238,42 @@ impl FeatureExtractor {
             let f = 60.0 * (5000.0f32 / 60.0).powf(b as f32 / TIMBRE_BANDS as f32);
             band_edges.push(((f / bin_hz) as usize).clamp(1, PITCH_N / 2));
         }
-        let nb = ONSET_N / 2 + 1;
+        let nb = onset_bins + 2;
+        // the pitch spectrum is needed up to the highest grid cell / band
+        let pitch_bins = cell_map
+            .iter()
+            .map(|m| match *m {
+                CellMap::Range(_, hi) => hi,
+                CellMap::Interp(k, _) => k + 2,
+            })
+            .chain(band_edges.iter().map(|e| e + 1))
+            .chain(std::iter::once((2000.0 / bin_hz) as usize + 2))
+            .max()
+            .unwrap_or(PITCH_N / 2 + 1)
+            .min(PITCH_N / 2 + 1);
         FeatureExtractor {
             ring: vec![0.0; 2 * RING],
             pos: 0,
             filled: 0,
             since_onset: 0,
             since_pitch: 0,
+            onset_pending: false,
+            pitch_pending: false,
             onset_fft,
             pitch_fft,
             onset_win: hann(ONSET_N),
             pitch_win: hann(PITCH_N),
-            onset_in,
-            onset_spec,
-            onset_scratch,
-            pitch_in,
-            pitch_spec,
-            pitch_scratch,
-            hist: [vec![0.0; nb], vec![0.0; nb], vec![0.0; nb]],
-            hist_idx: 0,
+            onset_pa: vec![0.0; nb],
+            onset_pb: vec![0.0; nb],
+            lm_cur: vec![0.0; nb],
+            lm_prev1: vec![0.0; nb],
+            lm_prev2: vec![0.0; nb],
+            diff: vec![0.0; nb],
             onset_bins,
-            low_bins,
             cell_map,
-            power: vec![0.0; PITCH_N / 2 + 1],
+            power: vec![0.0; pitch_bins],
+            power_b: vec![0.0; pitch_bins],
+            ln_power: Vec::new(),
             cells: vec![0.0; GRID_LEN],
             band_edges,
             out: FrameFeatures {
@@ -217,103 +304,111 @@ impl FeatureExtractor {
             x = rest;
             if self.since_onset == ONSET_HOP {
                 self.since_onset = 0;
-                self.onset_frame();
+                if self.onset_pending {
+                    self.onset_pair(true);
+                    self.onset_pending = false;
+                } else {
+                    self.onset_pending = true;
+                }
             }
             if self.since_pitch == PITCH_HOP {
                 self.since_pitch = 0;
-                self.pitch_frame();
-            }
-        }
-    }
-
-    /// Flush: pad with zeros so the last partial hop yields frames.
-    pub fn finish(&mut self) {
-        let pad = vec![0.0f32; ONSET_N / 2];
-        self.push(&pad);
-    }
-
-    fn onset_frame(&mut self) {
-        let (n, win) = (ONSET_N, &self.onset_win);
-        let start = self.pos + RING - n;
-        for (o, (&x, &w)) in self
-            .onset_in
-            .iter_mut()
-            .zip(self.ring[start..start + n].iter().zip(win.iter()))
-        {
-            *o = x * w;
-        }
-        if self
-            .onset_fft
-            .process_with_scratch(
-                &mut self.onset_in,
-                &mut self.onset_spec,
-                &mut self.onset_scratch,
-            )
-            .is_err()
-        {
-            self.out.onset.push(0.0);
-            self.out.onset_low.push(0.0);
-            return;
-        }
-        let cur = self.hist_idx;
-        let prev2 = (cur + 1) % 3; // oldest = two frames ago
-        {
-            let h = &mut self.hist[cur];
-            for (l, c) in h
-                .iter_mut()
-                .zip(self.onset_spec.iter())
-                .take(self.onset_bins + 1)
-            {
-                *l = fast_ln(1.0 + 10.0 * c.norm_sqr().sqrt());
-            }
-        }
-        let (mut flux, mut low) = (0.0f32, 0.0f32);
-        let nb = self.onset_bins;
-        let (a, b) = (&self.hist[cur], &self.hist[prev2]);
-        for k in 1..nb {
-            let ref_ = b[k - 1].max(b[k]).max(b[k + 1]);
-            let d = a[k] - ref_;
-            if d > 0.0 {
-                flux += d;
-                if k < self.low_bins {
-                    low += d;
+                if self.pitch_pending {
+                    self.pitch_pair(true);
+                    self.pitch_pending = false;
+                } else {
+                    self.pitch_pending = true;
                 }
             }
         }
-        self.hist_idx = prev2; // next frame overwrites the oldest
-        self.out.onset.push(flux);
-        self.out.onset_low.push(low);
     }
 
+    /// Flush: pad with zeros so the last partial hop yields frames, then
+    /// transform a frame still waiting for its pair.
+    pub fn finish(&mut self) {
+        let pad = vec![0.0f32; ONSET_N / 2];
+        self.push(&pad);
+        if self.onset_pending {
+            self.onset_pair(false);
+            self.onset_pending = false;
+        }
+        if self.pitch_pending {
+            self.pitch_pair(false);
+            self.pitch_pending = false;
+        }
+    }
+
+    /// Onset frames: with `both` (called the moment a frame is due), the
+    /// frame due one hop ago and the current one; without (at the end),
+    /// only the waiting frame, due `since_onset` samples ago (the pair's
+    /// second half is then a copy and discarded).
+    fn onset_pair(&mut self, both: bool) {
+        let ra = if both { ONSET_HOP } else { self.since_onset };
+        let start_a = self.pos + RING - ONSET_N - ra;
+        let start_b = self.pos + RING - ONSET_N;
+        let mut pa = std::mem::take(&mut self.onset_pa);
+        let mut pb = std::mem::take(&mut self.onset_pb);
+        self.onset_fft.power2(
+            &self.ring[start_a..start_a + ONSET_N],
+            &self.ring[start_b..start_b + ONSET_N],
+            &self.onset_win,
+            &mut pa,
+            &mut pb,
+        );
+        self.onset_from_power(&pa);
+        if both {
+            self.onset_from_power(&pb);
+        }
+        self.onset_pa = pa;
+        self.onset_pb = pb;
+    }
+
+    /// SuperFlux of one frame from its power spectrum.
+    fn onset_from_power(&mut self, power: &[f32]) {
+        let nb = self.onset_bins;
+        log_magnitude(&mut self.lm_cur[..nb + 1], &power[..nb + 1]);
+        let flux = superflux(
+            &mut self.diff[..nb - 1],
+            &self.lm_cur[1..nb],
+            &self.lm_prev2[..nb + 1],
+        );
+        // rotate: prev2 <- prev1 <- cur
+        std::mem::swap(&mut self.lm_prev2, &mut self.lm_prev1);
+        std::mem::swap(&mut self.lm_prev1, &mut self.lm_cur);
+        self.out.onset.push(flux);
+    }
+
+    /// Pitch frames, paired like [`Self::onset_pair`].
+    fn pitch_pair(&mut self, both: bool) {
+        let ra = if both { PITCH_HOP } else { self.since_pitch };
+        let start_a = self.pos + RING - PITCH_N - ra;
+        let start_b = self.pos + RING - PITCH_N;
+        let mut pa = std::mem::take(&mut self.power);
+        let mut pb = std::mem::take(&mut self.power_b);
+        self.pitch_fft.power2(
+            &self.ring[start_a..start_a + PITCH_N],
+            &self.ring[start_b..start_b + PITCH_N],
+            &self.pitch_win,
+            &mut pa,
+            &mut pb,
+        );
+        self.power = pa;
+        self.pitch_frame();
+        if both {
+            std::mem::swap(&mut self.power, &mut pb);
+            self.pitch_frame();
+            std::mem::swap(&mut self.power, &mut pb);
+        }
+        self.power_b = pb;
+    }
+
+    /// Pitch grid, chroma, timbre and tuning votes from `self.power`.
     fn pitch_frame(&mut self) {
         let n = PITCH_N;
-        let start = self.pos + RING - n;
-        let w = &self.ring[start..start + n];
-        for (o, (&x, &h)) in self
-            .pitch_in
-            .iter_mut()
-            .zip(w.iter().zip(self.pitch_win.iter()))
-        {
-            *o = x * h;
-        }
-        if self
-            .pitch_fft
-            .process_with_scratch(
-                &mut self.pitch_in,
-                &mut self.pitch_spec,
-                &mut self.pitch_scratch,
-            )
-            .is_err()
-        {
-            return;
-        }
-        for (p, c) in self.power.iter_mut().zip(self.pitch_spec.iter()) {
-            *p = c.norm_sqr();
-        }
         // pitch grid
         for (cell, m) in self.cells.iter_mut().zip(self.cell_map.iter()) {
             let pw = match *m {
-                CellMap::Range(lo, hi) => self.power[lo..hi].iter().cloned().fold(0.0f32, f32::max),
+                CellMap::Range(lo, hi) => max_of(&self.power[lo..hi]),
                 CellMap::Interp(k, f) => self.power[k] * (1.0 - f) + self.power[k + 1] * f,
             };
             *cell = pw.max(0.0).sqrt();
@@ -326,7 +421,7 @@ impl FeatureExtractor {
             // linear magnitude for the key (compression blurs the profile
             // contrast), log for the per-frame chroma used by structure
             self.out.grid_sum[c] += f64::from(*v);
-            let lv = (1.0 + 10.0 * v).ln();
+            let lv = fast_ln(1.0 + 10.0 * v);
             // nearest semitone; middle cell of each triple is the semitone centre
             let semi = GRID_MIDI_LO as usize + c / CELLS_PER_SEMITONE;
             let wgt = if c % CELLS_PER_SEMITONE == 1 {
@@ -344,24 +439,27 @@ impl FeatureExtractor {
                 self.band_edges[b],
                 self.band_edges[b + 1].max(self.band_edges[b] + 1),
             );
-            let e: f32 = self.power[lo..hi.min(self.power.len())].iter().sum();
+            let e = lane_sum(&self.power[lo..hi.min(self.power.len())]);
             *t = (1e-10 + e / (hi - lo) as f32).log10();
         }
         self.out.timbre.push(tb);
         // tuning votes from spectral peaks 80 Hz .. 2 kHz
         let bin_hz = ANALYSIS_SR as f32 / n as f32;
         let (k0, k1) = ((80.0 / bin_hz) as usize, (2000.0 / bin_hz) as usize);
-        let maxp = self.power[k0..k1].iter().cloned().fold(0.0f32, f32::max);
+        let maxp = max_of(&self.power[k0..k1]);
         if maxp > 1e-8 {
             let thr = maxp * 1e-3;
+            // fast_ln: parabolic interpolation of the log power needs
+            // differences, an absolute error of 1e-3 moves the peak by ~1e-3
+            // bins; computed for the whole range in one vectorised pass
+            // (a peak reads three, a neighbour is shared)
+            self.ln_power.resize(self.power.len(), 0.0);
+            ln_eps(&mut self.ln_power[k0 - 1..=k1], &self.power[k0 - 1..=k1]);
+            let lp = &self.ln_power;
             for k in k0..k1 {
                 let p = self.power[k];
                 if p > thr && p > self.power[k - 1] && p >= self.power[k + 1] {
-                    let (a, b, c) = (
-                        (self.power[k - 1] + 1e-12).ln(),
-                        (p + 1e-12).ln(),
-                        (self.power[k + 1] + 1e-12).ln(),
-                    );
+                    let (a, b, c) = (lp[k - 1], lp[k], lp[k + 1]);
                     let den = a - 2.0 * b + c;
                     let delta = if den.abs() > 1e-9 {
                         0.5 * (a - c) / den
@@ -369,12 +467,16 @@ impl FeatureExtractor {
                         0.0
                     };
                     let f = (k as f32 + delta.clamp(-0.5, 0.5)) * bin_hz;
-                    let m = 69.0 + 12.0 * (f / 440.0).log2();
-                    let dev = m - m.round();
-                    let wgt = f64::from(p.sqrt());
-                    let ang = 2.0 * std::f64::consts::PI * f64::from(dev);
-                    self.out.tuning_cos += wgt * ang.cos();
-                    self.out.tuning_sin += wgt * ang.sin();
+                    // fast_ln: 1e-3 absolute error is 2 cents, far below
+                    // what a vote over thousands of peaks resolves
+                    let m = 69.0 + 12.0 * fast_ln(f / 440.0) / std::f32::consts::LN_2;
+                    // m >= 39 (f >= 80 Hz): rounding half away from zero by
+                    // truncation, without a libm call
+                    let dev = m - ((m + 0.5) as i32) as f32;
+                    let wgt = p.sqrt();
+                    let (sn, cs) = sin_cos_2pi(dev);
+                    self.out.tuning_cos += f64::from(wgt * cs);
+                    self.out.tuning_sin += f64::from(wgt * sn);
                 }
             }
         }
@@ -404,6 +506,90 @@ pub fn onset_frame_offset_s() -> f64 {
     (ONSET_HOP as f64 - 300.0) / f64::from(ANALYSIS_SR)
 }
 
+/// `out[k] = ln(1 + 10 |X[k]|)` from the power `|X[k]|^2`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn log_magnitude(out: &mut [f32], power: &[f32]) {
+    for (l, &p) in out.iter_mut().zip(power) {
+        *l = fast_ln(1.0 + 10.0 * p.sqrt());
+    }
+}
+
+/// `out[k] = fast_ln(x[k] + 1e-12)`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn ln_eps(out: &mut [f32], x: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = fast_ln(v + 1e-12);
+    }
+}
+
+/// SuperFlux: the sum over bins `k = 1..` of the positive difference
+/// between `cur[k - 1]` (bin `k`) and the maximum of `prev[k - 1..=k + 1]`
+/// (the older frame, maximum-filtered across 3 bins); `diff` is scratch of
+/// `cur.len()`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn superflux(diff: &mut [f32], cur: &[f32], prev: &[f32]) -> f32 {
+    let n = diff.len().min(cur.len()).min(prev.len().saturating_sub(2));
+    let (diff, cur) = (&mut diff[..n], &cur[..n]);
+    let (l, c, r) = (&prev[..n], &prev[1..n + 1], &prev[2..n + 2]);
+    for j in 0..n {
+        diff[j] = (cur[j] - l[j].max(c[j]).max(r[j])).max(0.0);
+    }
+    lane_sum(diff)
+}
+
+/// `(sin 2 pi x, cos 2 pi x)` for `x` in `[-0.5, 0.5]`, absolute error
+/// < 1e-5 (odd / even Taylor polynomials on a quarter turn after folding);
+/// the tuning votes take one per spectral peak.
+fn sin_cos_2pi(x: f32) -> (f32, f32) {
+    // fold to [-0.25, 0.25]: sin(2pi(h - x)) = sin(2pi x), cos flips sign
+    let (xf, sign_c) = if x > 0.25 {
+        (0.5 - x, -1.0)
+    } else if x < -0.25 {
+        (-0.5 - x, -1.0)
+    } else {
+        (x, 1.0)
+    };
+    let t = 2.0 * PI * xf; // |t| <= pi/2
+    let t2 = t * t;
+    let s =
+        t * (1.0 + t2 * (-1.0 / 6.0 + t2 * (1.0 / 120.0 + t2 * (-1.0 / 5040.0 + t2 / 362_880.0))));
+    let c = 1.0
+        + t2 * (-0.5
+            + t2 * (1.0 / 24.0 + t2 * (-1.0 / 720.0 + t2 * (1.0 / 40_320.0 - t2 / 3_628_800.0))));
+    (s, sign_c * c)
+}
+
+/// Largest value, at least 0 (compare-and-select lanes, which vectorise;
+/// the inputs are powers, never NaN).
+fn max_of(x: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l = if v > *l { v } else { *l };
+        }
+    }
+    let mut m = 0f32;
+    for &v in lanes.iter().chain(it.remainder()) {
+        m = if v > m { v } else { m };
+    }
+    m
+}
+
+/// Sum with 8 partial sums (vectorises; the order differs from a serial sum
+/// only by rounding).
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn lane_sum(x: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + it.remainder().iter().sum::<f32>()
+}
+
 /// Natural logarithm of a positive finite `x`, absolute error < 1e-3
 /// (exponent from the bits, a 5th-order polynomial for the mantissa); the
 /// onset flux takes ~40 000 logarithms per second of audio.
@@ -424,6 +610,17 @@ pub fn fast_ln(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::fast_ln;
+
+    #[test]
+    fn sin_cos_2pi_is_accurate() {
+        for i in 0..=1000 {
+            let x = -0.5 + i as f32 / 1000.0;
+            let (s, c) = super::sin_cos_2pi(x);
+            let a = 2.0 * std::f32::consts::PI * x;
+            assert!((s - a.sin()).abs() < 1e-5, "{x}");
+            assert!((c - a.cos()).abs() < 1e-5, "{x}");
+        }
+    }
 
     #[test]
     fn fast_ln_is_accurate() {

@@ -2,22 +2,29 @@
 //!
 //! The one heavy computation of the product. One call ([`analyze_path`] or
 //! [`analyze_bytes`]) decodes a file in a single streaming pass (symphonia:
-//! WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, AIFF), measures loudness (ebur128),
-//! downmixes and resamples (rubato) to an 11.025 kHz analysis signal whose
-//! compact frame features (onset strength, pitch grid, timbre) are all that
-//! is kept, then estimates tempo and beats, key and mode, and structure.
+//! WAV, FLAC, MP3, OGG/Vorbis, raw AAC (ADTS) and AAC/M4A, AIFF), measures
+//! loudness (BS.1770 K-weighting and gating of our own, checked against
+//! ebur128, which also measures the true peak), downmixes and decimates (half-band filters; rubato for
+//! rates that are not a power-of-two multiple) to an 11.025 kHz analysis
+//! signal whose compact frame features (onset strength, pitch grid, timbre)
+//! are all that is kept, then estimates tempo and beats, key and mode, and
+//! structure.
 //! Memory is bounded by the features (a few MB per hour of audio), never by
 //! the PCM. One file uses one core; [`report::analyze_many`] spreads files
 //! over cores.
 //!
 //! Modules: [`decode`] (container/codec, robustness), `pipeline` (the single
-//! pass over PCM), [`features`] (STFT frame features), [`tempo`], [`key`],
+//! pass over PCM), `loudness` (EBU R128 I + LRA in that pass), `decimate`
+//! (half-band decimation to the analysis rate),
+//! [`features`] (STFT frame features), [`tempo`], [`key`],
 //! [`structure`], [`report`] (CSV and batch), [`types`] (the serde schema).
 
+mod decimate;
 pub mod decode;
 pub mod error;
 pub mod features;
 pub mod key;
+mod loudness;
 mod pipeline;
 pub mod report;
 pub mod structure;

@@ -1,12 +1,22 @@
 //! The streaming front end: one pass over the decoded PCM.
 //!
 //! Exists to do everything that needs samples in a single pass, so that the
-//! decoder is the only per-sample cost of note: EBU R128 loudness (full
-//! rate, all channels, the `ebur128` crate), RMS and sample peak, the energy
-//! curve and full-band spectral shape (mono downmix at the file's rate), and
-//! the downmix resampled with `rubato` to [`ANALYSIS_SR`] for the
-//! [`FeatureExtractor`]. Memory is bounded: only fixed-size buffers plus
-//! the compact per-frame features are kept.
+//! decoder is the only per-sample cost of note. Per decoded block:
+//! * mono downmix, sum of squares, sample peak (vectorised; broken float
+//!   input is sanitised);
+//! * EBU R128 loudness (I + LRA, [`LoudnessMeter`], full rate, all
+//!   channels);
+//! * true peak (`ebur128`, BS.1770 4x oversampling) only on 256-frame
+//!   chunks whose samples could reach the running maximum (see
+//!   [`TruePeakGate`]);
+//! * energy curve and sparse full-band spectral frames from the mono mix at
+//!   the file's rate;
+//! * the mono mix decimated to [`ANALYSIS_SR`] by half-band stages
+//!   ([`Decimator`]), with `rubato` only for a remaining non-power-of-two
+//!   step (48 kHz -> 12 kHz -> 11.025 kHz), into the [`FeatureExtractor`].
+//!
+//! Memory is bounded: only fixed-size buffers plus the compact per-frame
+//! features are kept.
 
 use std::sync::Arc;
 
@@ -15,9 +25,11 @@ use realfft::{RealFftPlanner, RealToComplex};
 use rubato::{FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, WindowFunction};
 use rustfft::num_complex::Complex;
 
+use crate::decimate::Decimator;
 use crate::decode::PcmSink;
 use crate::error::AudioError;
 use crate::features::{ANALYSIS_SR, FeatureExtractor};
+use crate::loudness::LoudnessMeter;
 use crate::types::AnalysisOptions;
 
 const RS_CHUNK: usize = 2048;
@@ -167,11 +179,17 @@ impl Spectral {
         let bin_hz = f64::from(self.sr) / self.n as f64;
         let (mut tot, mut wsum, mut logsum) = (0f64, 0f64, 0f64);
         let m = self.spec.len() - 1;
-        for (k, c) in self.spec.iter().enumerate().skip(1) {
-            let p = f64::from(c.norm_sqr());
-            tot += p;
-            wsum += p * k as f64 * bin_hz;
-            logsum += (p + 1e-12).ln();
+        // the log of a product of 16 powers (each in [1e-12, ~1e8], so the
+        // product stays within f64's range) instead of 16 logarithms
+        for (g, group) in self.spec[1..].chunks(16).enumerate() {
+            let mut prod = 1f64;
+            for (j, c) in group.iter().enumerate() {
+                let p = f64::from(c.norm_sqr());
+                tot += p;
+                wsum += p * (1 + 16 * g + j) as f64 * bin_hz;
+                prod *= p + 1e-12;
+            }
+            logsum += prod.ln();
         }
         if tot <= 0.0 {
             return;
@@ -191,6 +209,184 @@ impl Spectral {
         self.sum_rolloff += roll;
         self.sum_flatness += (geo / arith).clamp(0.0, 1.0);
         self.count += 1;
+    }
+}
+
+/// Frames per true-peak gating chunk.
+const TP_CHUNK: usize = 256;
+/// Frames of history fed before a chunk that follows a skipped one (the
+/// 4x interpolator has 12 taps per phase, the 2x one 24).
+const TP_HIST: usize = 32;
+
+/// Upper bound of the gain of ebur128's true-peak interpolator: the largest
+/// sum of absolute coefficients over its polyphase branches (48-tap
+/// Hann-windowed sinc, the formula of `ebur128::interp`), plus 1 % margin.
+/// No interpolated value can exceed this times the largest sample in the
+/// filter's reach.
+fn true_peak_gain(factor: usize) -> f32 {
+    const TAPS: usize = 48;
+    let window = TAPS as f64;
+    let mut sums = vec![0f64; factor];
+    for j in 0..TAPS {
+        let jf = j as f64;
+        let w = 0.5 * (1.0 - (2.0 * std::f64::consts::PI * jf / window).cos());
+        let m = jf - window / 2.0;
+        let c = if m.abs() > 1e-6 {
+            let x = m * std::f64::consts::PI / factor as f64;
+            w * x.sin() / x
+        } else {
+            w
+        };
+        sums[j % factor] += c.abs();
+    }
+    let g = sums.iter().cloned().fold(1.0, f64::max);
+    (g * 1.01) as f32
+}
+
+/// True peak (EBU R128 / BS.1770, by `ebur128`) computed only where it can
+/// matter. The interpolated signal can exceed the largest sample within the
+/// interpolator's reach by at most the filter's gain bound `G`
+/// ([`true_peak_gain`], 1.86 for 4x), so a 256-frame chunk whose peak
+/// (including the preceding [`TP_HIST`] frames, which the interpolator also
+/// reaches) times `G` is below the true peak measured so far cannot raise
+/// it and is skipped. A chunk after a skipped one is preceded by the last
+/// [`TP_HIST`] frames (result discarded) so the interpolator's state is the
+/// real signal. The result equals the ungated meter's (test
+/// `gated_true_peak_equals_the_full_meter`). How much is skipped depends on
+/// the dynamics: quiet passages are; a mastered, limited track is measured
+/// almost everywhere.
+struct TruePeakGate {
+    meter: EbuR128,
+    ch: usize,
+    gain: f32,
+    max: f64,
+    hist: Vec<f32>,
+    hist_peak: f32,
+    fed_prev: bool,
+}
+
+impl TruePeakGate {
+    fn new(channels: usize, rate: u32) -> Option<Self> {
+        let meter = EbuR128::new(channels as u32, rate, EbuMode::TRUE_PEAK).ok()?;
+        let factor = if rate < 96_000 { 4 } else { 2 };
+        Some(TruePeakGate {
+            meter,
+            ch: channels.max(1),
+            gain: true_peak_gain(factor),
+            max: 0.0,
+            hist: Vec::with_capacity(TP_HIST * channels.max(1)),
+            hist_peak: 0.0,
+            fed_prev: false,
+        })
+    }
+
+    fn push(&mut self, x: &[f32]) {
+        let ch = self.ch;
+        for chunk in x.chunks(TP_CHUNK * ch) {
+            let chunk = &chunk[..chunk.len() / ch * ch];
+            if chunk.is_empty() {
+                continue;
+            }
+            let pk = peak_abs(chunk).max(self.hist_peak);
+            if pk > 0.0 && f64::from(pk * self.gain) >= self.max {
+                if !self.fed_prev && !self.hist.is_empty() {
+                    let _ = self.meter.add_frames_f32(&self.hist);
+                }
+                if self.meter.add_frames_f32(chunk).is_ok() {
+                    for c in 0..ch {
+                        if let Ok(p) = self.meter.prev_true_peak(c as u32)
+                            && p.is_finite()
+                        {
+                            self.max = self.max.max(p);
+                        }
+                    }
+                }
+                self.fed_prev = true;
+            } else {
+                self.fed_prev = false;
+            }
+            // the last TP_HIST frames seen (this chunk may be shorter)
+            let keep = (TP_HIST * ch).min(chunk.len());
+            let old = (TP_HIST * ch - keep).min(self.hist.len());
+            self.hist.drain(..self.hist.len() - old);
+            self.hist.extend_from_slice(&chunk[chunk.len() - keep..]);
+            self.hist_peak = peak_abs(&self.hist);
+        }
+    }
+
+    /// The true peak, linear (0 when nothing was measured).
+    fn finish(&mut self) -> f64 {
+        self.max
+    }
+}
+
+/// Largest absolute value (0 for an empty slice). NaN samples are ignored
+/// (callers detect them through the sum of squares); 8 lanes of
+/// compare-and-select, which vectorises.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn peak_abs(x: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            let a = v.abs();
+            *l = if a > *l { a } else { *l };
+        }
+    }
+    let mut m = 0f32;
+    for a in lanes.iter().chain(it.remainder()).map(|v| v.abs()) {
+        m = if a > m { a } else { m };
+    }
+    m
+}
+
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn sum_sq(x: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l += v * v;
+        }
+    }
+    let mut s: f32 = lanes.iter().sum();
+    for v in it.remainder() {
+        s += v * v;
+    }
+    s
+}
+
+/// `mono[j] = (x[2j] + x[2j + 1]) / 2`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn downmix_stereo(mono: &mut [f32], x: &[f32]) {
+    let n = mono.len().min(x.len() / 2);
+    let (mono, x) = (&mut mono[..n], &x[..2 * n]);
+    for j in 0..n {
+        mono[j] = (x[2 * j] + x[2 * j + 1]) * 0.5;
+    }
+}
+
+/// Mono downmix of interleaved `x` into `mono` (resized to the frame
+/// count); returns (sum of squares of all samples (NaN when a sample is),
+/// largest |sample|). Three short vectorised passes over the block (cheaper
+/// than one fused scalar loop).
+fn downmix(x: &[f32], ch: usize, mono: &mut Vec<f32>) -> (f64, f32) {
+    mono.clear();
+    match ch {
+        1 => {
+            mono.extend_from_slice(x);
+            (f64::from(sum_sq(x)), peak_abs(x))
+        }
+        2 => {
+            mono.resize(x.len() / 2, 0.0);
+            downmix_stereo(mono, x);
+            (f64::from(sum_sq(x)), peak_abs(x))
+        }
+        _ => {
+            let inv = 1.0 / ch as f32;
+            mono.extend(x.chunks_exact(ch).map(|fr| fr.iter().sum::<f32>() * inv));
+            (f64::from(sum_sq(x)), peak_abs(x))
+        }
     }
 }
 
@@ -218,25 +414,21 @@ pub struct Pipeline {
     frames: u64,
     sum_sq: f64,
     peak: f32,
-    ebu: Option<EbuR128>,
-    ebu_failed: bool,
-    ebu_decim: usize,
-    ebu_phase: usize,
-    ebu_buf: Vec<f32>,
-    tp: Option<EbuR128>,
-    tp_max: f64,
-    tp_prev: Vec<f32>,
-    tp_prev_fed: bool,
+    loudness: Option<LoudnessMeter>,
+    tp: Option<TruePeakGate>,
     spectral: Option<Spectral>,
     energy_hop: usize,
     energy_acc: f64,
     energy_n: usize,
     energy_curve: Vec<f32>,
+    dec: Decimator,
+    dec_out: Vec<f32>,
     rs: Rs,
     rs_in: Vec<Vec<f32>>,
     rs_out: Vec<Vec<f32>>,
     rs_skip: usize,
     mono: Vec<f32>,
+    sanitized: Vec<f32>,
     /// The analysis-rate features.
     pub features: FeatureExtractor,
     error: Option<AudioError>,
@@ -252,28 +444,36 @@ impl Pipeline {
             frames: 0,
             sum_sq: 0.0,
             peak: 0.0,
-            ebu: None,
-            ebu_failed: false,
-            ebu_decim: 1,
-            ebu_phase: 0,
-            ebu_buf: Vec::new(),
+            loudness: None,
             tp: None,
-            tp_max: 0.0,
-            tp_prev: Vec::new(),
-            tp_prev_fed: false,
             spectral: None,
             energy_hop: 1,
             energy_acc: 0.0,
             energy_n: 0,
             energy_curve: Vec::new(),
+            dec: Decimator::new(0),
+            dec_out: Vec::new(),
             rs: Rs::None,
             rs_in: vec![Vec::new()],
             rs_out: vec![Vec::new()],
             rs_skip: 0,
             mono: Vec::new(),
+            sanitized: Vec::new(),
             features: FeatureExtractor::new(),
             error: None,
         }
+    }
+
+    /// Decimated mono samples in `dec_out` go to the features (through the
+    /// resampler when the decimated rate is not [`ANALYSIS_SR`]).
+    fn forward_decimated(&mut self) {
+        if matches!(self.rs, Rs::None) {
+            self.features.push(&self.dec_out);
+        } else {
+            self.rs_in[0].extend_from_slice(&self.dec_out);
+            self.feed_resampler(false);
+        }
+        self.dec_out.clear();
     }
 
     fn feed_resampler(&mut self, partial: bool) {
@@ -308,43 +508,16 @@ impl Pipeline {
         }
     }
 
-    /// True peak (EBU R128 / BS.1770 4x oversampling, by `ebur128`) only of
-    /// blocks whose sample peak is within 6 dB of the running true-peak
-    /// maximum: an inter-sample overshoot of a band-limited signal is far
-    /// below 6 dB, so other blocks cannot raise the maximum, and skipping
-    /// them removes most of the meter's cost. A block after a skipped one
-    /// is preceded by the last 64 frames of its predecessor (result
-    /// discarded) so the interpolator's history is the real signal.
-    fn true_peak_block(&mut self, x: &[f32], block_peak: f32) {
-        let ch = self.channels.max(1);
-        let Some(tp) = self.tp.as_mut() else { return };
-        if f64::from(block_peak) >= 0.5 * self.tp_max && block_peak > 0.0 {
-            if !self.tp_prev_fed && !self.tp_prev.is_empty() {
-                let _ = tp.add_frames_f32(&self.tp_prev);
-            }
-            if tp.add_frames_f32(x).is_ok() {
-                for c in 0..ch {
-                    if let Ok(p) = tp.prev_true_peak(c as u32)
-                        && p.is_finite()
-                    {
-                        self.tp_max = self.tp_max.max(p);
-                    }
-                }
-            }
-            self.tp_prev_fed = true;
-        } else {
-            self.tp_prev_fed = false;
-        }
-        let keep = (64 * ch).min(x.len() / ch * ch);
-        self.tp_prev.clear();
-        self.tp_prev.extend_from_slice(&x[x.len() - keep..]);
-    }
-
     /// Flush everything and summarise.
     pub fn finish(mut self) -> Result<(StreamSummary, FeatureExtractor), AudioError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        let mut tail = std::mem::take(&mut self.dec_out);
+        self.dec.finish(&mut tail);
+        self.dec_out = tail;
+        self.forward_decimated();
+        let target = self.frames as f64 * f64::from(ANALYSIS_SR) / f64::from(self.sr.max(1));
         if !matches!(self.rs, Rs::None) {
             self.feed_resampler(true);
             // push the resampler's delay out with silence
@@ -355,15 +528,10 @@ impl Pipeline {
                 self.rs_in[0].resize(need, 0.0);
                 pushed += need;
                 self.feed_resampler(false);
-                if self.features.samples() as f64
-                    >= self.frames as f64 * f64::from(ANALYSIS_SR) / f64::from(self.sr.max(1))
-                {
+                if self.features.samples() as f64 >= target {
                     break;
                 }
             }
-        } else if !self.rs_in[0].is_empty() {
-            let rest = std::mem::take(&mut self.rs_in[0]);
-            self.features.push(&rest);
         }
         self.features.finish();
         if self.energy_n > 0 && self.energy_n * 4 >= self.energy_hop {
@@ -371,15 +539,16 @@ impl Pipeline {
             self.energy_curve.push(db_floor(rms));
         }
         let (mut il, mut lra, mut tp) = (None, None, None);
-        if let Some(ebu) = self.ebu.as_ref() {
-            il = ebu.loudness_global().ok().filter(|v| v.is_finite());
-            lra = ebu
-                .loudness_range()
-                .ok()
-                .filter(|v| v.is_finite() && il.is_some());
+        if let Some(m) = self.loudness.as_mut() {
+            m.finish();
+            il = m.integrated();
+            lra = Some(m.range()).filter(|v| v.is_finite() && il.is_some());
         }
-        if self.tp.is_some() && self.tp_max > 0.0 && self.tp_max.is_finite() {
-            tp = Some(20.0 * self.tp_max.log10());
+        if let Some(g) = self.tp.as_mut() {
+            let m = g.finish();
+            if m > 0.0 && m.is_finite() {
+                tp = Some(20.0 * m.log10());
+            }
         }
         let (mut cen, mut rol, mut fla) = (None, None, None);
         if let Some(s) = self.spectral.as_ref()
@@ -421,28 +590,26 @@ impl PcmSink for Pipeline {
         self.sr = sample_rate;
         self.channels = channels;
         if self.opts.true_peak {
-            self.tp = EbuR128::new(channels as u32, sample_rate, EbuMode::TRUE_PEAK).ok();
+            self.tp = TruePeakGate::new(channels, sample_rate);
         }
-        // Loudness is measured on every `ebu_decim`-th frame (rate >= 22.05
-        // kHz): mean-square energy is preserved by subsampling (content
-        // above the new Nyquist folds into the K-weighting's flat +4 dB
-        // shelf), so integrated loudness and LRA move by < 0.1 LU on music
-        // (measured on the corpus, see docs/audio.md) at half the cost.
-        self.ebu_decim = ((sample_rate / 22_050) as usize).max(1);
-        let ebu_rate = sample_rate / self.ebu_decim as u32;
-        match EbuR128::new(channels as u32, ebu_rate, EbuMode::I | EbuMode::LRA) {
-            Ok(e) => self.ebu = Some(e),
-            Err(e) => {
-                tracing::warn!(error = ?e, sample_rate, channels, "loudness meter unavailable for this format");
-            }
+        self.loudness = LoudnessMeter::new(channels, sample_rate);
+        if self.loudness.is_none() {
+            tracing::warn!(
+                sample_rate,
+                channels,
+                "loudness meter unavailable for this format"
+            );
         }
         self.spectral = Some(Spectral::new(sample_rate));
         self.energy_hop =
             ((self.opts.energy_hop_s.clamp(0.01, 60.0)) * f64::from(sample_rate)).max(1.0) as usize;
-        self.rs = if sample_rate == ANALYSIS_SR {
+        let stages = Decimator::stages_for(sample_rate, ANALYSIS_SR);
+        self.dec = Decimator::new(stages);
+        let dec_rate = sample_rate / self.dec.factor() as u32;
+        self.rs = if dec_rate == ANALYSIS_SR {
             Rs::None
         } else {
-            let (a, b) = (sample_rate as usize, ANALYSIS_SR as usize);
+            let (a, b) = (dec_rate as usize, ANALYSIS_SR as usize);
             let g = gcd(a, b);
             if a / g <= 8192 && b / g <= 8192 {
                 let r = FftFixedIn::<f32>::new(a, b, RS_CHUNK, 2, 1)
@@ -469,93 +636,42 @@ impl PcmSink for Pipeline {
 
     fn push(&mut self, x: &[f32]) {
         let ch = self.channels.max(1);
-        let x = &x[..x.len() / ch * ch];
+        let mut x = &x[..x.len() / ch * ch];
         let n = x.len() / ch;
-        self.mono.clear();
-        self.mono.reserve(n);
-        let inv = 1.0 / ch as f32;
-        let mut ss = 0f64;
-        let mut block_peak = 0f32;
-        let mut clean = true;
-        if ch == 2 {
-            let mut acc = 0f32;
-            for fr in x.chunks_exact(2) {
-                let (a, b) = (fr[0], fr[1]);
-                acc += a * a + b * b;
-                block_peak = block_peak.max(a.abs()).max(b.abs());
-                self.mono.push((a + b) * 0.5);
-            }
-            ss += f64::from(acc);
-        } else {
-            for fr in x.chunks_exact(ch) {
-                let mut m = 0f32;
-                for &v in fr {
-                    ss += f64::from(v * v);
-                    block_peak = block_peak.max(v.abs());
-                    m += v;
-                }
-                self.mono.push(m * inv);
-            }
-        }
+        let mut mono = std::mem::take(&mut self.mono);
+        let (mut ss, mut block_peak) = downmix(x, ch, &mut mono);
         // NaN/inf or absurd values (a broken float file) would poison the
-        // FFTs downstream: zero non-finite samples, clamp to +-16 (+24 dBFS)
-        let sanitized: Vec<f32>;
+        // filters and FFTs downstream: zero non-finite samples, clamp to
+        // +-16 (+24 dBFS), and measure the block again
+        let mut sanitized = std::mem::take(&mut self.sanitized);
         if !ss.is_finite() || !block_peak.is_finite() || block_peak > MAX_ABS_SAMPLE {
-            clean = false;
-            sanitized = x
-                .iter()
-                .map(|v| {
-                    if v.is_finite() {
-                        v.clamp(-MAX_ABS_SAMPLE, MAX_ABS_SAMPLE)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            ss = sanitized.iter().map(|v| f64::from(v * v)).sum();
-            block_peak = sanitized.iter().fold(0f32, |m, v| m.max(v.abs()));
-            self.mono.clear();
-            for fr in sanitized.chunks_exact(ch) {
-                self.mono.push(fr.iter().sum::<f32>() * inv);
-            }
-        } else {
-            sanitized = Vec::new();
+            sanitized.clear();
+            sanitized.extend(x.iter().map(|v| {
+                if v.is_finite() {
+                    v.clamp(-MAX_ABS_SAMPLE, MAX_ABS_SAMPLE)
+                } else {
+                    0.0
+                }
+            }));
+            (ss, block_peak) = downmix(&sanitized, ch, &mut mono);
+            x = &sanitized;
         }
         self.sum_sq += ss;
         self.peak = self.peak.max(block_peak);
         self.frames += n as u64;
-        let x = if clean { x } else { &sanitized[..] };
-        if let Some(ebu) = self.ebu.as_mut()
-            && !self.ebu_failed
-        {
-            {
-                let fed: &[f32] = if self.ebu_decim <= 1 {
-                    x
-                } else {
-                    self.ebu_buf.clear();
-                    let mut i = self.ebu_phase;
-                    while i < n {
-                        self.ebu_buf.extend_from_slice(&x[i * ch..(i + 1) * ch]);
-                        i += self.ebu_decim;
-                    }
-                    self.ebu_phase = i - n;
-                    &self.ebu_buf
-                };
-                if let Err(e) = ebu.add_frames_f32(fed) {
-                    tracing::warn!(error = ?e, "loudness meter rejected a block; loudness disabled");
-                    self.ebu_failed = true;
-                }
-            }
+        if let Some(m) = self.loudness.as_mut() {
+            m.push(x);
         }
-        self.true_peak_block(x, block_peak);
+        if let Some(tp) = self.tp.as_mut() {
+            tp.push(x);
+        }
         if let Some(s) = self.spectral.as_mut() {
-            s.push(&self.mono);
+            s.push(&mono);
         }
         let mut i = 0;
-        while i < self.mono.len() {
-            let take = (self.energy_hop - self.energy_n).min(self.mono.len() - i);
-            let e: f32 = self.mono[i..i + take].iter().map(|v| v * v).sum();
-            self.energy_acc += f64::from(e);
+        while i < mono.len() {
+            let take = (self.energy_hop - self.energy_n).min(mono.len() - i);
+            self.energy_acc += f64::from(sum_sq(&mono[i..i + take]));
             self.energy_n += take;
             i += take;
             if self.energy_n >= self.energy_hop {
@@ -565,14 +681,12 @@ impl PcmSink for Pipeline {
                 self.energy_n = 0;
             }
         }
-        if matches!(self.rs, Rs::None) {
-            let mono = std::mem::take(&mut self.mono);
-            self.features.push(&mono);
-            self.mono = mono;
-        } else {
-            self.rs_in[0].extend_from_slice(&self.mono);
-            self.feed_resampler(false);
-        }
+        let mut out = std::mem::take(&mut self.dec_out);
+        self.dec.process(&mono, &mut out);
+        self.dec_out = out;
+        self.forward_decimated();
+        self.mono = mono;
+        self.sanitized = sanitized;
     }
 }
 
@@ -583,4 +697,92 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
         b = t;
     }
     a.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic pseudo-random sequence in [-1, 1).
+    fn noise(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 40) as f32 / (1u64 << 23) as f32) - 1.0
+            })
+            .collect()
+    }
+
+    fn full_meter(x: &[f32], ch: usize, rate: u32) -> f64 {
+        let mut m = EbuR128::new(ch as u32, rate, EbuMode::TRUE_PEAK).expect("meter");
+        m.add_frames_f32(x).expect("add");
+        (0..ch)
+            .map(|c| m.true_peak(c as u32).expect("tp"))
+            .fold(0.0, f64::max)
+    }
+
+    fn gated(x: &[f32], ch: usize, rate: u32, block: usize) -> f64 {
+        let mut g = TruePeakGate::new(ch, rate).expect("gate");
+        for b in x.chunks(block * ch) {
+            g.push(b);
+        }
+        g.finish()
+    }
+
+    #[test]
+    fn gated_true_peak_equals_the_full_meter() {
+        let rate = 44_100;
+        let mut cases: Vec<(usize, Vec<f32>)> = Vec::new();
+        // a crescendo of noise with one inter-sample overshoot near the end
+        let n = 200_000;
+        let mut x = noise(2 * n, 1);
+        for (i, v) in x.iter_mut().enumerate() {
+            *v *= 0.1 + 0.8 * (i as f32 / (2 * n) as f32);
+        }
+        for (k, v) in x[2 * 150_000..2 * 150_008].iter_mut().enumerate() {
+            *v = if k % 4 < 2 { 0.95 } else { -0.95 };
+        }
+        cases.push((2, x));
+        // a near-Nyquist sine (overshoot between samples), mono
+        cases.push((
+            1,
+            (0..100_000)
+                .map(|i| 0.7 * (std::f32::consts::PI * 0.49 * i as f32 + 0.3).sin())
+                .collect(),
+        ));
+        // sparse clicks in silence, 6 channels
+        let mut c6 = vec![0f32; 6 * 50_000];
+        for k in 0..20 {
+            c6[6 * (k * 2_400 + 17) + k % 6] = 0.2 + 0.03 * k as f32;
+        }
+        cases.push((6, c6));
+        // loud, heavily clipped noise (every chunk near the maximum)
+        cases.push((
+            2,
+            noise(2 * 60_000, 7)
+                .iter()
+                .map(|v| (3.0 * v).clamp(-1.0, 1.0))
+                .collect(),
+        ));
+        for (i, (ch, x)) in cases.iter().enumerate() {
+            let want = full_meter(x, *ch, rate);
+            for block in [1152, 4096, 100, 7] {
+                let got = gated(x, *ch, rate, block);
+                assert!(
+                    (got - want).abs() <= 1e-6 * want.max(1e-9),
+                    "case {i}, block {block}: gated {got} vs full {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_gain_bounds_are_the_documented_values() {
+        // Sum of |coefficients| of the 4x branches (1.86) and 2x (2.31).
+        assert!((true_peak_gain(4) - 1.8642 * 1.01).abs() < 1e-3);
+        assert!((true_peak_gain(2) - 2.3068 * 1.01).abs() < 1e-3);
+    }
 }

@@ -3,21 +3,24 @@
 //! Exists because the tempo is the product's most visible number and the
 //! usual tools get the metrical level wrong (octave errors). Method:
 //!
-//! 1. The onset envelope (SuperFlux, 86 frames/s, see `features`) is
-//!    detrended (minus a 0.5 s running mean) and half-wave rectified.
+//! 1. The onset envelope (SuperFlux, 86 frames/s, see `features`), without
+//!    the silent frames at either end, is detrended (minus a 0.5 s running
+//!    mean) and half-wave rectified.
 //! 2. Its autocorrelation (via FFT) gives a periodicity salience per lag.
 //! 3. Candidate beat periods are the autocorrelation peaks and their
 //!    metrical relatives (x2, x1/2, x3, x1/3, x3/2, x2/3, x4, x1/4) whose
 //!    tempo lies in `[min_bpm, max_bpm]`; only the metrical relatives of the
 //!    strongest in-range pulse are kept (a dense texture has peaks at every
 //!    multiple of the tatum, e.g. 5 or 7 sixteenths, which are never beats).
-//! 4. Every candidate is beat-tracked by dynamic programming (Ellis 2007) and
-//!    scored by how well its beats line up with onsets, by how much *weaker*
-//!    the half-beat positions are than the beats (the beat level is the
-//!    slowest level whose subdivisions are clearly weaker: a half-note
-//!    "beat" has a full-strength onset half-way), by its periodicity
-//!    salience and by a broad log-normal tempo prior (documented in
-//!    `docs/audio.md`).
+//! 4. Every candidate is beat-tracked by dynamic programming (Ellis 2007);
+//!    the beats are smoothed to a locally straight grid (the tracker bends
+//!    each beat towards an onset, which flatters wrong periods) and the
+//!    candidate is scored by how well its beats line up with onsets, by how
+//!    much *weaker* the half-beat positions are than the beats (the beat
+//!    level is the slowest level whose subdivisions are clearly weaker: a
+//!    half-note "beat" has a full-strength onset half-way), by its
+//!    periodicity salience and by a broad log-normal tempo prior
+//!    (documented in `docs/audio.md`).
 //! 5. The winner's period is refined by parabolic interpolation of the
 //!    autocorrelation at its first multiples; local tempo from 12 s windows
 //!    sets the `varies` flag.
@@ -39,6 +42,9 @@ const METRICAL_RATIOS: [f64; 9] = [0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 1.0, 1.5, 2.
 const MIN_FLUX_SD: f64 = 5e-3;
 /// The beat period's normalised autocorrelation must reach this.
 const MIN_PULSE_ACF: f64 = 0.08;
+/// Candidate beats are read on a grid smoothed over +-this many beats
+/// (results are the same for 3..12 on the dev split).
+const SMOOTH_BEATS: usize = 4;
 /// At least this many onsets are needed for a tempo.
 const MIN_ONSETS: f64 = 4.0;
 
@@ -84,10 +90,10 @@ fn running_mean(x: &[f32], half: usize) -> Vec<f32> {
 }
 
 /// Autocorrelation for lags `0..=max_lag`, normalised so lag 0 is 1.
-fn autocorr(x: &[f32], max_lag: usize) -> Vec<f64> {
+/// `planner` caches the plans (and their twiddles) across calls.
+fn autocorr(planner: &mut FftPlanner<f64>, x: &[f32], max_lag: usize) -> Vec<f64> {
     let n = x.len();
     let size = (n + max_lag + 1).next_power_of_two();
-    let mut planner = FftPlanner::<f64>::new();
     let fwd = planner.plan_fft_forward(size);
     let inv = planner.plan_fft_inverse(size);
     let mut buf: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(f64::from(v), 0.0)).collect();
@@ -224,16 +230,46 @@ fn peak_near(x: &[f32], p: f64, r: usize) -> f64 {
     f64::from(m)
 }
 
+/// Each beat replaced by the mean of the beats within `h` of it (a local
+/// straight-line fit for an evenly spaced sequence): keeps the phase and
+/// slow tempo changes of the beat tracker's path, removes the per-beat
+/// bending towards onsets.
+fn smooth_beats(beats: &[usize], h: usize) -> Vec<f64> {
+    let n = beats.len();
+    (0..n)
+        .map(|k| {
+            let a = k.saturating_sub(h);
+            let b = (k + h + 1).min(n);
+            // symmetric window so a straight line is kept exactly
+            let w = (k - a).min(b - 1 - k);
+            let (a, b) = (k - w, k + w + 1);
+            beats[a..b].iter().map(|&x| x as f64).sum::<f64>() / (b - a) as f64
+        })
+        .collect()
+}
+
 fn prior(bpm: f64) -> f64 {
     let z = (bpm / PRIOR_CENTER_BPM).log2() / PRIOR_SIGMA_OCT;
     (-0.5 * z * z).exp()
 }
 
 /// Estimate tempo and beats from the onset envelope at `fps` frames/s.
-pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoResult {
+pub fn estimate(onset_full: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoResult {
     let mut res = TempoResult::default();
+    // Frames of zero flux at either end (digital silence, and the padding
+    // that flushes the analysis filters) carry no tempo information but
+    // move the autocorrelation's normalisation and the beat tracker's end
+    // conditions: the same music with more or less silence around it must
+    // get the same tempo, so they are cut off (beat times keep the offset).
+    let first = onset_full.iter().position(|&v| v > 0.0).unwrap_or(0);
+    let last = onset_full
+        .iter()
+        .rposition(|&v| v > 0.0)
+        .map_or(first, |i| i + 1);
+    let onset = &onset_full[first..last];
     let n = onset.len();
-    let dur = n as f64 / fps;
+    // onsets per second of the whole file
+    let dur = onset_full.len() as f64 / fps;
     if n < (fps * 2.0) as usize {
         return res;
     }
@@ -280,7 +316,8 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     // 2. autocorrelation
     let max_lag = ((60.0 / 20.0) * fps) as usize + 2; // down to 20 BPM (bar multiples)
     let max_lag = max_lag.min(n - 1);
-    let acf = autocorr(&env, max_lag);
+    let mut planner = FftPlanner::<f64>::new();
+    let acf = autocorr(&mut planner, &env, max_lag);
     let lag_of = |bpm: f64| 60.0 * fps / bpm;
     // strongest pulse between 40 and 300 BPM (weighted by the prior)
     let (l_lo, l_hi) = (
@@ -340,10 +377,16 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
         if beats.len() < 4 {
             continue;
         }
+        // read the onset strength on a locally straight grid through the
+        // tracker's beats: the dynamic programme bends each beat towards
+        // the nearest onset, which flatters a wrong period (a dotted-quarter
+        // "beat" in running eighths finds an eighth at every step and
+        // looks as strong as the real beat)
+        let beats = smooth_beats(&beats, SMOOTH_BEATS);
         let (mut on, mut mid, mut third) = (0f64, 0f64, 0f64);
         let mut cnt = 0usize;
         for w in beats.windows(2) {
-            let (a, b) = (w[0] as f64, w[1] as f64);
+            let (a, b) = (w[0], w[1]);
             on += peak_near(&env, a, r);
             mid += peak_near(&env, 0.5 * (a + b), r);
             third += 0.5
@@ -431,10 +474,10 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     let offset_s = crate::features::onset_frame_offset_s();
     res.beats = keep
         .iter()
-        .map(|&b| (b as f64 / fps + offset_s).max(0.0))
+        .map(|&b| ((b + first) as f64 / fps + offset_s).max(0.0))
         .collect();
     // 6. varies: local periods in 12 s windows near the global period
-    res.varies = local_tempo_varies(&env, period, fps);
+    res.varies = local_tempo_varies(&mut planner, &env, period, fps);
     // confidence: margin over the runner-up with a different tempo, times clarity
     let runner = cands
         .iter()
@@ -453,7 +496,7 @@ pub fn estimate(onset: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> TempoRes
     res
 }
 
-fn local_tempo_varies(env: &[f32], period: f64, fps: f64) -> bool {
+fn local_tempo_varies(planner: &mut FftPlanner<f64>, env: &[f32], period: f64, fps: f64) -> bool {
     let win = (12.0 * fps) as usize;
     let hop = (6.0 * fps) as usize;
     if env.len() < 2 * win || period * 3.0 > win as f64 {
@@ -464,7 +507,7 @@ fn local_tempo_varies(env: &[f32], period: f64, fps: f64) -> bool {
     let mut s = 0;
     while s + win <= env.len() {
         let seg = &env[s..s + win];
-        let a = autocorr(seg, max_lag);
+        let a = autocorr(planner, seg, max_lag);
         let (x, v) = refine_peak(&a, period, period * 0.2);
         if v > 0.1 {
             locals.push(x);

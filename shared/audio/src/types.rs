@@ -72,7 +72,8 @@ pub struct Analysis {
     pub truncated: bool,
 }
 
-/// EBU R128 / ITU-R BS.1770-4 loudness (measured with the `ebur128` crate).
+/// EBU R128 / ITU-R BS.1770-4 loudness (integrated and range by `loudness`,
+/// checked against the `ebur128` crate; true peak by `ebur128`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loudness {
     /// Integrated loudness, LUFS (`None` when everything is below the

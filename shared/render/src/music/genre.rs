@@ -202,6 +202,14 @@ pub(crate) enum BackBeat {
     Both,
 }
 
+/// A genre's chord progressions: four diatonic degrees (0 = tonic) per
+/// 4-bar phrase, for each mode.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Progressions {
+    pub major: &'static [[u8; 4]],
+    pub minor: &'static [[u8; 4]],
+}
+
 /// How the chord instrument plays.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChordHits {
@@ -243,6 +251,12 @@ pub(crate) struct Style {
     /// Loudness offset of the drum bus.
     pub drum_level: f32,
     pub crash: bool,
+    /// Chord progressions to pick from, overriding the general tables in
+    /// `score`.
+    pub progressions: Option<Progressions>,
+    /// A sustained chord bed under the chord instrument (for presets whose
+    /// chords are short stabs): it carries the harmony between the hits.
+    pub pad_bed: Option<Patch>,
 }
 
 const R: BassInt = BassInt::Root;
@@ -256,6 +270,30 @@ const QUARTERS: u16 = mask(&[0, 4, 8, 12]);
 const ONE_THREE: u16 = mask(&[0, 8]);
 
 const SUSTAIN: ChordHits = ChordHits { hits: &[(0, 16)] };
+
+/// Techno harmony: a tonic vamp. The tonic holds for two bars of every
+/// phrase and the phrase turns on one chord before the dominant (major in
+/// minor keys, from harmonic minor), so a loop never leaves the key centre
+/// for long.
+const TECHNO_MAJOR: [[u8; 4]; 3] = [[0, 0, 3, 4], [0, 3, 0, 4], [0, 0, 5, 4]];
+const TECHNO_MINOR: [[u8; 4]; 3] = [[0, 0, 5, 4], [0, 0, 3, 4], [0, 5, 0, 4]];
+/// House harmony: the tonic alternating with one other chord (I–IV, I–vi;
+/// i–VI, i–VII) before the dominant. No i–iv vamp in minor: the tonic is
+/// also the fifth of iv, so under a tonic-tuned kick on every beat an i–iv
+/// loop can be heard as v–i in the key a fourth up; VI shares the tonic and
+/// its third, and VII steps back up to the tonic.
+const HOUSE_MAJOR: [[u8; 4]; 3] = [[0, 3, 0, 4], [0, 5, 0, 4], [0, 0, 3, 4]];
+const HOUSE_MINOR: [[u8; 4]; 3] = [[0, 5, 0, 4], [0, 6, 0, 4], [0, 0, 5, 4]];
+
+/// A soft, slow-attack saw pad for sustained chord beds (no onsets of its
+/// own, so it adds harmony without blurring the groove).
+const fn bed_pad() -> Patch {
+    let mut p = saw_pad(1800.0);
+    p.attack = 0.4;
+    p.sustain = 0.85;
+    p.release = 0.6;
+    p
+}
 
 const fn saw_pad(cutoff: f32) -> Patch {
     let mut p = Patch::new(Wave::Saw);
@@ -369,6 +407,8 @@ impl GenrePreset {
             lead_send: 0.25,
             drum_level: 1.0,
             crash: true,
+            progressions: None,
+            pad_bed: None,
         };
         match self {
             GenrePreset::Lofi => Style {
@@ -521,6 +561,11 @@ impl GenrePreset {
                 lead: lead(Wave::Saw, 2500.0),
                 sevenths: true,
                 melody_density: 0.45,
+                progressions: Some(Progressions {
+                    major: &HOUSE_MAJOR,
+                    minor: &HOUSE_MINOR,
+                }),
+                pad_bed: Some(bed_pad()),
                 ..base
             },
             GenrePreset::Techno => Style {
@@ -545,8 +590,8 @@ impl GenrePreset {
                 bass_patch: saw_bass(300.0, 1800.0),
                 pad: {
                     let mut p = saw_pad(1600.0);
-                    p.level = 0.11;
-                    p.attack = 0.1;
+                    p.level = 0.14;
+                    p.attack = 0.3;
                     p
                 },
                 lead: {
@@ -559,6 +604,10 @@ impl GenrePreset {
                 melody_density: 0.4,
                 melody_center: 67,
                 reverb_wet: 0.22,
+                progressions: Some(Progressions {
+                    major: &TECHNO_MAJOR,
+                    minor: &TECHNO_MINOR,
+                }),
                 ..base
             },
             GenrePreset::Hyperpop => Style {

@@ -6,12 +6,15 @@
 //! tonic chord, and in minor the dominant is major (raised leading tone), so
 //! the tonic and mode are unambiguous. The bass plays chord roots on the
 //! downbeats, the kick and snare bodies are tuned to the tonic, and the melody
-//! resolves to the tonic at the end of every phrase.
+//! resolves to the tonic at the end of every phrase. Presets may bring their
+//! own progression tables (techno and house vamp on the tonic, which holds
+//! half of every phrase) and a sustained chord bed under short chord stabs
+//! (house), so the harmony is heard between the hits.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::dsp::{self, Bus, Noise, Note, Patch};
+use super::dsp::{self, Bus, Clip, Instrument, Noise, Note};
 use super::genre::{BackBeat, BassInt, Style};
 use super::{Mode, TrackSpec};
 
@@ -261,6 +264,68 @@ pub(crate) struct Score<'a> {
     pub total_bars: usize,
 }
 
+/// Round-robin variants of one drum sound, each rendered on first use.
+struct OneShots<T> {
+    variants: Vec<T>,
+    max: usize,
+    hits: usize,
+}
+
+impl<T> OneShots<T> {
+    fn new(max: usize) -> Self {
+        Self {
+            variants: Vec::with_capacity(max),
+            max: max.max(1),
+            hits: 0,
+        }
+    }
+
+    /// The variant for the next hit (rendering it with `make` if new).
+    fn next(&mut self, make: impl FnOnce() -> T) -> &T {
+        let i = self.hits % self.max;
+        self.hits += 1;
+        if i >= self.variants.len() {
+            self.variants.push(make());
+        }
+        // After the push the vector is non-empty and `i` is at most its last
+        // index (hits count up one at a time).
+        &self.variants[i.min(self.variants.len() - 1)]
+    }
+}
+
+/// The track's drum kit: every hit mixes a one-shot rendered once per track
+/// (a few noise variants per sound so repeated hats and snares are not
+/// sample-identical), scaled by the hit's velocity — as a drum machine does.
+struct Kit {
+    kick: OneShots<Vec<f32>>,
+    snare: OneShots<Vec<f32>>,
+    snare_short: OneShots<Vec<f32>>,
+    clap: OneShots<Clip>,
+    hat: OneShots<Vec<f32>>,
+    open_hat: OneShots<Vec<f32>>,
+    crash: OneShots<Clip>,
+}
+
+impl Kit {
+    fn new() -> Self {
+        Self {
+            kick: OneShots::new(1),
+            snare: OneShots::new(4),
+            snare_short: OneShots::new(4),
+            clap: OneShots::new(2),
+            hat: OneShots::new(4),
+            open_hat: OneShots::new(2),
+            crash: OneShots::new(1),
+        }
+    }
+}
+
+/// Mix a mono one-shot with velocity, pan and send.
+fn hit(bus: &mut Bus, x: &[f32], start: usize, vel: f32, pan: f32, send: f32) {
+    let (gl, gr) = dsp::pan_gains(pan);
+    bus.mix_mono(x, start, gl * vel, gr * vel, send * vel);
+}
+
 pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rng) {
     let spec = score.spec;
     let st = &score.style;
@@ -275,13 +340,24 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
         tonic: i32::from(spec.tonic),
     };
     let mut noise = Noise::new(rng.random::<u64>());
+    let fsr = bus.sr;
+    let mut kit = Kit::new();
+    let mut bass = Instrument::new(st.bass_patch);
+    let mut pad = Instrument::new(st.pad);
+    let mut lead = Instrument::new(st.lead);
+    let mut pad_bed = st.pad_bed.map(Instrument::new);
 
     // Harmony choices.
     let (progs, bridges) = match spec.mode {
         Mode::Major => (&MAJOR_PROGS, &MAJOR_BRIDGES),
         Mode::Minor => (&MINOR_PROGS, &MINOR_BRIDGES),
     };
-    let prog = progs[rng.random_range(0..progs.len())];
+    let table: &[[u8; 4]] = match (st.progressions, spec.mode) {
+        (Some(p), Mode::Major) => p.major,
+        (Some(p), Mode::Minor) => p.minor,
+        (None, _) => progs,
+    };
+    let prog = table[rng.random_range(0..table.len())];
     let bridge = bridges[rng.random_range(0..bridges.len())];
     let dens = st.melody_density * (0.75 + 0.5 * e);
     let motif_a = make_motif(rng, st.melody_grid, dens * 0.85);
@@ -357,27 +433,19 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 }
                 let bit = 1u16 << step;
                 let t = pos(bar, swung(step));
-                if st.kick & bit != 0 {
-                    let v = if step == 0 { 1.0 } else { 0.92 };
-                    dsp::kick(
-                        bus,
-                        t,
-                        v * dl * hum(rng),
-                        kick_hz,
-                        st.kick_decay,
-                        st.kick_drive,
-                        &mut noise,
-                    );
+                let kick_v = if st.kick & bit != 0 {
+                    Some(if step == 0 { 1.0 } else { 0.92 })
                 } else if mix.kick_extra && st.kick_extra & bit != 0 {
-                    dsp::kick(
-                        bus,
-                        t,
-                        0.6 * dl * hum(rng),
-                        kick_hz,
-                        st.kick_decay,
-                        st.kick_drive,
-                        &mut noise,
-                    );
+                    Some(0.6)
+                } else {
+                    None
+                };
+                if let Some(v) = kick_v {
+                    let v = v * dl * hum(rng);
+                    let k = kit
+                        .kick
+                        .next(|| dsp::kick(fsr, kick_hz, st.kick_decay, st.kick_drive, &mut noise));
+                    bus.mix_mono(k, t, v, v, 0.0);
                 }
                 let fill_step = mix.fill && b + 1 == sec.bars && step >= 13 && !is_last_bar;
                 if step == 4 || step == 12 || fill_step || (mix.ghosts && step == 14) {
@@ -391,22 +459,34 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                         0.18
                     } * dl
                         * hum(rng);
+                    let backbeat = step == 4 || step == 12;
                     match st.backbeat {
                         BackBeat::Snare => {
-                            dsp::snare(bus, t, v, snare_hz, st.snare_decay, &mut noise, 0.05, 0.25)
+                            let x = kit
+                                .snare
+                                .next(|| dsp::snare(fsr, snare_hz, st.snare_decay, &mut noise));
+                            hit(bus, x, t, v, 0.05, 0.25);
                         }
                         BackBeat::Clap => {
-                            if step == 4 || step == 12 {
-                                dsp::snare(bus, t, v * 0.45, snare_hz, 0.05, &mut noise, 0.0, 0.1);
-                                dsp::clap(bus, t, v, &mut noise, 0.25);
+                            let x = kit
+                                .snare_short
+                                .next(|| dsp::snare(fsr, snare_hz, 0.05, &mut noise));
+                            if backbeat {
+                                hit(bus, x, t, v * 0.45, 0.0, 0.1);
+                                let c = kit.clap.next(|| dsp::clap(fsr, &mut noise));
+                                bus.mix(c, t, v, 0.25);
                             } else {
-                                dsp::snare(bus, t, v, snare_hz, 0.05, &mut noise, 0.1, 0.1);
+                                hit(bus, x, t, v, 0.1, 0.1);
                             }
                         }
                         BackBeat::Both => {
-                            dsp::snare(bus, t, v, snare_hz, st.snare_decay, &mut noise, 0.0, 0.2);
-                            if step == 4 || step == 12 {
-                                dsp::clap(bus, t, v * 0.6, &mut noise, 0.2);
+                            let x = kit
+                                .snare
+                                .next(|| dsp::snare(fsr, snare_hz, st.snare_decay, &mut noise));
+                            hit(bus, x, t, v, 0.0, 0.2);
+                            if backbeat {
+                                let c = kit.clap.next(|| dsp::clap(fsr, &mut noise));
+                                bus.mix(c, t, v * 0.6, 0.2);
                             }
                         }
                     }
@@ -430,39 +510,40 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                         * (0.7 + 0.5 * e);
                     let pan = if step % 4 == 2 { 0.3 } else { 0.2 };
                     if !slow && st.open_hat & bit != 0 {
-                        dsp::hat(bus, th_, v * 0.8, 0.12, -0.2, &mut noise);
+                        let x = kit.open_hat.next(|| dsp::hat(fsr, 0.12, &mut noise));
+                        hit(bus, x, th_, v * 0.8, -0.2, 0.0);
                     } else {
-                        dsp::hat(bus, th_, v, 0.025, pan, &mut noise);
+                        let x = kit.hat.next(|| dsp::hat(fsr, 0.025, &mut noise));
+                        hit(bus, x, th_, v, pan, 0.0);
                     }
                 }
             }
             if st.crash && b == 0 && (sec.kind == Kind::Chorus || is_last_bar) && e > 0.25 {
-                dsp::crash(bus, bar_start, 0.12 * dl, &mut noise);
+                let c = kit.crash.next(|| dsp::crash(fsr, &mut noise));
+                bus.mix(c, bar_start, 0.12 * dl, 0.0);
             }
 
             // --- Bass.
             let root_semis = th.semis(i32::from(chord.degree), chord);
             let bass_root = th.place(root_semis, 36);
             let bvel = lvl;
-            let bass_note =
-                |bus: &mut Bus, start: usize, len: usize, midi: i32, vel: f32, p: &Patch| {
-                    dsp::render_note(
-                        bus,
-                        p,
-                        &Note {
-                            start,
-                            len,
-                            freq: midi_hz(midi as f32),
-                            vel,
-                            pan: 0.0,
-                            send: 0.0,
-                            bright,
-                        },
-                    );
-                };
+            let mut bass_note = |bus: &mut Bus, start: usize, len: usize, midi: i32, vel: f32| {
+                bass.play(
+                    bus,
+                    &Note {
+                        start,
+                        len,
+                        freq: midi_hz(midi as f32),
+                        vel,
+                        pan: 0.0,
+                        send: 0.0,
+                        bright,
+                    },
+                );
+            };
             if is_last_bar {
                 let len = bar_len.saturating_sub((0.3 * sr) as usize);
-                bass_note(bus, bar_start, len, bass_root, bvel, &st.bass_patch);
+                bass_note(bus, bar_start, len, bass_root, bvel);
             } else if st.bass.is_empty() {
                 // 808: follow the kick hits.
                 let mut hits: Vec<u8> = Vec::with_capacity(16);
@@ -477,7 +558,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                     let t = pos(bar, swung(h));
                     let len = (f64::from(next - h) * step_len * 0.9) as usize;
                     let v = if h % 8 == 0 { bvel } else { bvel * 0.8 };
-                    bass_note(bus, t, len, bass_root, v, &st.bass_patch);
+                    bass_note(bus, t, len, bass_root, v);
                 }
             } else {
                 for &(step, len, int) in st.bass {
@@ -488,7 +569,7 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                         BassInt::Octave => bass_root + 12,
                     };
                     let v = if step == 0 { bvel } else { bvel * 0.85 };
-                    bass_note(bus, t, l, m, v, &st.bass_patch);
+                    bass_note(bus, t, l, m, v);
                 }
             }
 
@@ -520,15 +601,37 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                 };
                 for (k, &m) in tones[..nt].iter().enumerate() {
                     let pan = [-0.35, 0.35, -0.15, 0.15, 0.0][k];
-                    dsp::render_note(
+                    pad.play(
                         bus,
-                        &st.pad,
                         &Note {
                             start: t,
                             len: l,
                             freq: midi_hz(m as f32),
                             vel: lvl * (0.8 + 0.2 * e),
                             pan,
+                            send: st.pad_send,
+                            bright,
+                        },
+                    );
+                }
+            }
+            if let Some(bed) = pad_bed.as_mut() {
+                let l = if is_last_bar {
+                    bar_len.saturating_sub((0.3 * sr) as usize)
+                } else {
+                    // Nominal bar length (not `bar_len`, which varies by a
+                    // sample with rounding), so the notes repeat exactly.
+                    ((16.0 * step_len) - 0.05 * sr) as usize
+                };
+                for (k, &m) in tones[..nt].iter().enumerate() {
+                    bed.play(
+                        bus,
+                        &Note {
+                            start: bar_start,
+                            len: l,
+                            freq: midi_hz(m as f32),
+                            vel: lvl * (0.8 + 0.2 * e),
+                            pan: [-0.5, 0.5, -0.25, 0.25, 0.0][k],
                             send: st.pad_send,
                             bright,
                         },
@@ -597,9 +700,8 @@ pub(crate) fn render_score(score: &Score<'_>, bus: &mut Bus, rng: &mut ChaCha8Rn
                     (f64::from(len) * step_len * 0.9) as usize
                 };
                 let midi = tonic_mel + th.semis(d, chord);
-                dsp::render_note(
+                lead.play(
                     bus,
-                    &st.lead,
                     &Note {
                         start: t,
                         len: l,
