@@ -31,6 +31,7 @@ use noktvrn_domain::run::{Decision, DecisionMethod, Run, RunStatus};
 use noktvrn_lambda::config::Settings;
 use noktvrn_lambda::deps::{Deps, Stores};
 use noktvrn_lambda::handlers;
+use noktvrn_lambda::needs;
 use noktvrn_local::LocalBackend;
 use noktvrn_offline::SynthMusic;
 use noktvrn_pipeline::ProviderError;
@@ -495,7 +496,7 @@ impl World {
             }
         });
         handlers::telegram_webhook(
-            &self.deps,
+            &self.deps.restricted(needs::TELEGRAM_WEBHOOK),
             Some(WEBHOOK_SECRET),
             update.to_string().as_bytes(),
         )
@@ -712,7 +713,7 @@ async fn a_batch_runs_on_the_real_state_machine_and_writes_what_the_local_backen
     }
     let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
     event.records = records;
-    let response = handlers::upload_release(&w.deps, event).await;
+    let response = handlers::upload_release(&w.deps.restricted(needs::UPLOAD_RELEASE), event).await;
     assert!(
         response.batch_item_failures.is_empty(),
         "{:?}",
@@ -919,7 +920,8 @@ async fn every_sample_event_is_accepted_by_its_handler() {
             "upload-release" => {
                 let e: aws_lambda_events::event::sqs::SqsEvent =
                     serde_json::from_value(event).unwrap();
-                let r = handlers::upload_release(&w.deps, e).await;
+                let r =
+                    handlers::upload_release(&w.deps.restricted(needs::UPLOAD_RELEASE), e).await;
                 assert_eq!(
                     r.batch_item_failures.len(),
                     1,
@@ -928,11 +930,15 @@ async fn every_sample_event_is_accepted_by_its_handler() {
             }
             "telegram-webhook" => {
                 let body = event["body"].as_str().unwrap();
-                let r = handlers::telegram_webhook(&w.deps, Some(WEBHOOK_SECRET), body.as_bytes())
-                    .await;
+                let r = handlers::telegram_webhook(
+                    &w.deps.restricted(needs::TELEGRAM_WEBHOOK),
+                    Some(WEBHOOK_SECRET),
+                    body.as_bytes(),
+                )
+                .await;
                 assert_eq!(r.status, 200, "{:?}", r.body);
                 let r = handlers::telegram_webhook(
-                    &w.deps,
+                    &w.deps.restricted(needs::TELEGRAM_WEBHOOK),
                     event["headers"]["x-telegram-bot-api-secret-token"].as_str(),
                     body.as_bytes(),
                 )

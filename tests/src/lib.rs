@@ -40,6 +40,37 @@ impl DecisionSource for Fixed {
     }
 }
 
+/// A clock that starts at a fixed instant, ticks one second per reading
+/// and numbers its ULIDs: the same batch gets the same ids, hence the same
+/// seeds and the same music, on every run of a test.
+pub struct StepClock {
+    t: std::sync::Mutex<(chrono::DateTime<chrono::Utc>, u128)>,
+}
+
+impl Default for StepClock {
+    fn default() -> Self {
+        Self {
+            t: std::sync::Mutex::new((
+                chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
+                0,
+            )),
+        }
+    }
+}
+
+impl noktvrn_pipeline::ports::Clock for StepClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let mut t = self.t.lock().unwrap_or_else(|e| e.into_inner());
+        t.0 += chrono::Duration::seconds(1);
+        t.0
+    }
+    fn new_ulid(&self) -> ulid::Ulid {
+        let mut t = self.t.lock().unwrap_or_else(|e| e.into_inner());
+        t.1 += 1;
+        ulid::Ulid::from_parts(t.0.timestamp_millis().max(0) as u64, t.1 * 7919)
+    }
+}
+
 /// The pipeline exactly as the CLI wires it, with a fixed decision source.
 pub fn pipeline(backend: &LocalBackend, decision: Option<Decision>) -> Pipeline {
     let d = Arc::new(Fixed(decision));

@@ -5,8 +5,8 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    noktvrn_lambda::runtime::serve_json(|deps, event| async move {
-        noktvrn_lambda::handlers::analyze_audio(&deps, event).await
-    })
+    noktvrn_lambda::runtime::serve_json::<{ noktvrn_lambda::needs::ANALYZE_AUDIO }, _, _>(
+        |deps, event| async move { noktvrn_lambda::handlers::analyze_audio(&deps, event).await },
+    )
     .await
 }

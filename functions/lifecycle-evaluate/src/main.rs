@@ -5,7 +5,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    noktvrn_lambda::runtime::serve_json(|deps, event| async move {
+    noktvrn_lambda::runtime::serve_json::<{ noktvrn_lambda::needs::LIFECYCLE_EVALUATE }, _, _>(|deps, event| async move {
         noktvrn_lambda::handlers::lifecycle_evaluate(&deps, event).await
     })
     .await

@@ -15,10 +15,10 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     noktvrn_lambda::runtime::init_tracing();
-    let deps = Arc::new(noktvrn_lambda::Deps::from_env().await.map_err(|e| {
-        tracing::error!(error = e.name, message = %e.message, "cold start failed");
-        lambda_http::Error::from(e.to_string())
-    })?);
+    let deps = Arc::new(
+        noktvrn_lambda::runtime::cold_start::<{ noktvrn_lambda::needs::TELEGRAM_WEBHOOK }>()
+            .await?,
+    );
     lambda_http::run(service_fn(move |req: Request| {
         let deps = deps.clone();
         async move {

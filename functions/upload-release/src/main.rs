@@ -7,5 +7,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    noktvrn_lambda::runtime::serve_sqs().await
+    noktvrn_lambda::runtime::serve_sqs::<{ noktvrn_lambda::needs::UPLOAD_RELEASE }>().await
 }

@@ -20,8 +20,13 @@ use noktvrn_pipeline::ports::{
 };
 use noktvrn_pipeline::runner::Pipeline;
 
+use crate::absent::Absent;
 use crate::config::Settings;
 use crate::error::HandlerError;
+use crate::needs::{
+    APPROVAL, ARTISTS, ASSETS, COVER, DISTRIBUTORS, LLM, MUSIC, QUEUE, RELEASES, RUNS, TRENDS,
+    VIDEO, WEBHOOK, WORKFLOW, has,
+};
 
 /// The dependencies of every handler.
 #[derive(Clone)]
@@ -93,8 +98,23 @@ impl Stores {
 
 impl Deps {
     /// Assembles the pipeline from stores, an approval channel and a
-    /// workflow callback, with the offline providers.
+    /// workflow callback, with the offline providers (all of them: tests
+    /// restrict per function with [`Deps::restricted`]).
     pub fn assemble(
+        stores: Stores,
+        approval: Option<Arc<dyn ApprovalChannel>>,
+        webhook: Option<Arc<noktvrn_telegram::Webhook>>,
+        workflow: Arc<dyn WorkflowCallback>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Self::assemble_with::<{ crate::needs::ALL }>(
+            stores, approval, webhook, workflow, clock, settings,
+        )
+    }
+
+    /// [`Deps::assemble`] building only the providers in `NEEDS`.
+    fn assemble_with<const NEEDS: u32>(
         stores: Stores,
         approval: Option<Arc<dyn ApprovalChannel>>,
         webhook: Option<Arc<noktvrn_telegram::Webhook>>,
@@ -109,13 +129,33 @@ impl Deps {
             trends: stores.trends,
             assets: stores.assets,
             queue: stores.queue,
-            music: Arc::new(SynthMusic::new()),
-            video: vec![Arc::new(CatalogVideo::new())],
-            llm: vec![Arc::new(TemplateLlm::new())],
-            cover: Arc::new(GenerativeCover::new()),
+            music: if const { has(NEEDS, MUSIC) } {
+                Arc::new(SynthMusic::new())
+            } else {
+                Arc::new(Absent::new("the music generator"))
+            },
+            video: if const { has(NEEDS, VIDEO) } {
+                vec![Arc::new(CatalogVideo::new())]
+            } else {
+                Vec::new()
+            },
+            llm: if const { has(NEEDS, LLM) } {
+                vec![Arc::new(TemplateLlm::new())]
+            } else {
+                Vec::new()
+            },
+            cover: if const { has(NEEDS, COVER) } {
+                Arc::new(GenerativeCover::new())
+            } else {
+                Arc::new(Absent::new("the cover artist"))
+            },
             approval: approval.unwrap_or_else(|| Arc::new(Unconfigured)),
             decisions: Arc::new(PushOnly),
-            distributors: vec![Arc::new(OutboxDistributor::new())],
+            distributors: if const { has(NEEDS, DISTRIBUTORS) } {
+                vec![Arc::new(OutboxDistributor::new())]
+            } else {
+                Vec::new()
+            },
             clock,
         };
         Self {
@@ -128,37 +168,160 @@ impl Deps {
 
     /// The cold start of a Lambda: typed config from the environment (a clear
     /// error naming a missing variable), SDK clients, secrets from the
-    /// environment or SSM.
-    pub async fn from_env() -> Result<Self, HandlerError> {
+    /// environment or SSM, for the ports in `NEEDS` only ([`crate::needs`]):
+    /// the others are never constructed, so their code is not linked into
+    /// the function, and their slots hold [`Absent`] ports.
+    pub async fn from_env<const NEEDS: u32>() -> Result<Self, HandlerError> {
         let settings = Settings::from_env().map_err(|e| HandlerError::config(e.to_string()))?;
         let aws =
             noktvrn_aws::AwsConfig::from_env().map_err(|e| HandlerError::config(e.to_string()))?;
         let sdk = noktvrn_aws::sdk_config().await;
-        let stores = noktvrn_aws::AwsStores::new(&sdk, &aws);
-        let workflow: Arc<dyn WorkflowCallback> = Arc::new(noktvrn_aws::SfnCallback::new(&sdk));
-        let telegram = telegram_from_env(&sdk).await?;
-        let (approval, webhook) = match telegram {
-            Some(cfg) => {
+        let dynamodb = const { has(NEEDS, ARTISTS | RUNS | RELEASES | TRENDS) }
+            .then(|| aws_sdk_dynamodb::Client::new(&sdk));
+        let stores = Stores {
+            artists: match &dynamodb {
+                Some(c) if const { has(NEEDS, ARTISTS) } => Arc::new(
+                    noktvrn_aws::DynamoArtistStore::new(c.clone(), &aws.artists_table),
+                ),
+                _ => Arc::new(Absent::new("the artist store")),
+            },
+            runs: match &dynamodb {
+                Some(c) if const { has(NEEDS, RUNS) } => {
+                    Arc::new(noktvrn_aws::DynamoRunStore::new(c.clone(), &aws.runs_table))
+                }
+                _ => Arc::new(Absent::new("the run store")),
+            },
+            releases: match &dynamodb {
+                Some(c) if const { has(NEEDS, RELEASES) } => Arc::new(
+                    noktvrn_aws::DynamoReleaseStore::new(c.clone(), &aws.releases_table),
+                ),
+                _ => Arc::new(Absent::new("the release store")),
+            },
+            trends: match &dynamodb {
+                Some(c) if const { has(NEEDS, TRENDS) } => Arc::new(
+                    noktvrn_aws::DynamoTrendStore::new(c.clone(), &aws.trends_table),
+                ),
+                _ => Arc::new(Absent::new("the trend store")),
+            },
+            assets: if const { has(NEEDS, ASSETS) } {
+                Arc::new(noktvrn_aws::S3AssetStore::new(&sdk, &aws.assets_bucket))
+            } else {
+                Arc::new(Absent::new("the asset store"))
+            },
+            queue: if const { has(NEEDS, QUEUE) } {
+                Arc::new(noktvrn_aws::SqsReleaseQueue::new(
+                    aws_sdk_sqs::Client::new(&sdk),
+                    &aws.release_queue_url,
+                    aws.release_dlq_url.clone(),
+                ))
+            } else {
+                Arc::new(Absent::new("the release queue"))
+            },
+        };
+        let workflow: Arc<dyn WorkflowCallback> = if const { has(NEEDS, WORKFLOW) } {
+            Arc::new(noktvrn_aws::SfnCallback::new(&sdk))
+        } else {
+            Arc::new(Absent::new("the Step Functions callback"))
+        };
+        // Chosen as a function before awaiting: an `.await` inside a branch
+        // that is dead for this function would still link the code behind
+        // it (the state machine keeps a resume point for it).
+        let telegram: fn(&aws_config::SdkConfig) -> TelegramFuture<'_> =
+            if const { has(NEEDS, APPROVAL | WEBHOOK) } {
+                |sdk| Box::pin(telegram_from_env(sdk))
+            } else {
+                |_| Box::pin(std::future::ready(Ok(None)))
+            };
+        let telegram = telegram(&sdk).await?;
+        let (mut approval, mut webhook) = (None, None);
+        if let Some(cfg) = telegram {
+            if const { has(NEEDS, APPROVAL) } {
                 let channel = noktvrn_telegram::TelegramApproval::new(cfg.clone())
                     .map_err(|e| HandlerError::config(e.to_string()))?;
-                (
-                    Some(Arc::new(channel) as Arc<dyn ApprovalChannel>),
-                    Some(Arc::new(noktvrn_telegram::Webhook::new(cfg))),
-                )
+                approval = Some(Arc::new(channel) as Arc<dyn ApprovalChannel>);
             }
-            None => (None, None),
-        };
-        provider_keys_notice();
-        Ok(Self::assemble(
-            Stores::from_aws(&stores),
+            if const { has(NEEDS, WEBHOOK) } {
+                webhook = Some(Arc::new(noktvrn_telegram::Webhook::new(cfg)));
+            }
+        }
+        if const { has(NEEDS, MUSIC | VIDEO | LLM | COVER) } {
+            provider_keys_notice();
+        }
+        let mut deps = Self::assemble_with::<NEEDS>(
+            stores,
             approval,
             webhook,
             workflow,
             Arc::new(SystemClock),
             settings,
-        ))
+        );
+        if const { !has(NEEDS, APPROVAL) } {
+            deps.pipeline.approval = Arc::new(Absent::new("the Telegram approval channel"));
+        }
+        Ok(deps)
+    }
+
+    /// The same dependencies with every port outside `needs` replaced by an
+    /// [`Absent`] one: what the function's `main.rs` would have built. The
+    /// test suite calls handlers through this ([`crate::handlers::invoke`]),
+    /// which proves each function's set in [`crate::needs`] is enough.
+    pub fn restricted(&self, needs: u32) -> Self {
+        let mut d = self.clone();
+        let p = &mut d.pipeline;
+        if !has(needs, ARTISTS) {
+            p.artists = Arc::new(Absent::new("the artist store"));
+        }
+        if !has(needs, RUNS) {
+            p.runs = Arc::new(Absent::new("the run store"));
+        }
+        if !has(needs, RELEASES) {
+            p.releases = Arc::new(Absent::new("the release store"));
+        }
+        if !has(needs, TRENDS) {
+            p.trends = Arc::new(Absent::new("the trend store"));
+        }
+        if !has(needs, ASSETS) {
+            p.assets = Arc::new(Absent::new("the asset store"));
+        }
+        if !has(needs, QUEUE) {
+            p.queue = Arc::new(Absent::new("the release queue"));
+        }
+        if !has(needs, MUSIC) {
+            p.music = Arc::new(Absent::new("the music generator"));
+        }
+        if !has(needs, VIDEO) {
+            p.video = Vec::new();
+        }
+        if !has(needs, LLM) {
+            p.llm = Vec::new();
+        }
+        if !has(needs, COVER) {
+            p.cover = Arc::new(Absent::new("the cover artist"));
+        }
+        if !has(needs, APPROVAL) {
+            p.approval = Arc::new(Absent::new("the Telegram approval channel"));
+        }
+        if !has(needs, DISTRIBUTORS) {
+            p.distributors = Vec::new();
+        }
+        if !has(needs, WEBHOOK) {
+            d.webhook = None;
+        }
+        if !has(needs, WORKFLOW) {
+            d.workflow = Arc::new(Absent::new("the Step Functions callback"));
+        }
+        d
     }
 }
+
+type TelegramFuture<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<Option<noktvrn_telegram::TelegramConfig>, HandlerError>,
+            > + Send
+            + 'a,
+    >,
+>;
 
 /// Telegram's settings, the token and webhook secret from the environment
 /// or SSM (`TELEGRAM_BOT_TOKEN_SSM_PARAM`, `TELEGRAM_WEBHOOK_SECRET_SSM_PARAM`).

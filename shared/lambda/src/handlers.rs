@@ -50,8 +50,16 @@ pub const STATE_MACHINE_FUNCTIONS: [&str; 10] = [
 ];
 
 /// Calls the handler of `function` (a name in [`STATE_MACHINE_FUNCTIONS`],
-/// or `lifecycle-evaluate` / `health-check`).
+/// or `lifecycle-evaluate` / `health-check`) with only the ports that
+/// function builds in AWS ([`crate::needs`]), so every test that goes
+/// through here also proves the function's set is complete.
 pub async fn invoke(deps: &Deps, function: &str, payload: Value) -> Result<Value, HandlerError> {
+    let Some(needs) = crate::needs::of(function) else {
+        return Err(HandlerError::invalid_input(format!(
+            "no handler named {function:?}"
+        )));
+    };
+    let deps = &deps.restricted(needs);
     match function {
         "select-artists" => select_artists(deps, payload).await,
         "adapt-params" => adapt_params(deps, payload).await,
