@@ -6,7 +6,10 @@
 //!   (`.noktvrn-tmp-<ulid>-<name>`), are fsynced, and the temp file is
 //!   renamed over the target (then the directory is fsynced). Readers see
 //!   the old file or the whole new one, never a part. Temp files left by a
-//!   crash are ignored by `list`/`head`.
+//!   crash are ignored by `list`/`head` and removed when the data directory
+//!   is next opened for writing (under its exclusive lock).
+//! - **`delete`** also removes the folders it leaves empty, so a removed
+//!   package leaves no empty `releases/{id}/` behind (S3 has no folders).
 //! - **Key validation**: keys are relative `/`-separated paths; absolute
 //!   keys, `..` or `.` segments, empty segments (`a//b`, trailing `/`),
 //!   backslashes, NUL and the temp-file prefix are rejected with
@@ -153,10 +156,20 @@ pub(crate) fn write_atomic_checked(
         .unwrap_or_default();
     let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", Ulid::new()));
     let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let create = || {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+        };
+        let mut f = match create() {
+            // a `delete` pruning the (then empty) folder got in between
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(dir)?;
+                create()?
+            }
+            other => other?,
+        };
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -169,6 +182,39 @@ pub(crate) fn write_atomic_checked(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes the temp files of writes that never finished (a process killed
+/// mid-`put`) under `dir`, and the folders that leaves empty; returns how
+/// many files it removed. Only safe while holding the data directory's
+/// exclusive lock, when no other writer can be mid-`put`.
+pub(crate) fn sweep_temp_files(dir: &Path) -> io::Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let file_type = entry.file_type()?;
+        let path = entry.path();
+        if file_type.is_dir() {
+            let n = sweep_temp_files(&path)?;
+            if n > 0 {
+                // only folders the sweep emptied; fails (kept) when not empty
+                let _ = fs::remove_dir(&path);
+            }
+            removed += n;
+        } else if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+            match fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Makes a rename durable. Best effort: not every platform can open a
@@ -231,6 +277,19 @@ impl FsAssetStore {
             });
         }
         Ok(())
+    }
+
+    /// Removes the folders a `delete` left empty, up to (not including) the
+    /// store's root, as S3 has no folders to leave behind: a removed
+    /// package leaves no empty `releases/{id}/` to look like a release.
+    fn prune_empty_parents(&self, path: &Path) {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == self.dir || !d.starts_with(&self.dir) || fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
     }
 
     fn info(key: String, size: u64) -> AssetInfo {
@@ -365,7 +424,10 @@ impl AssetStore for FsAssetStore {
         let path = self.path_for(key)?;
         self.check_writable(key)?;
         match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.prune_empty_parents(&path);
+                Ok(())
+            }
             Err(e)
                 if matches!(
                     e.kind(),

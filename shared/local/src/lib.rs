@@ -258,6 +258,24 @@ impl LocalBackend {
         let lock = Arc::new(DirLock::acquire(&root.join(LOCK_FILE))?);
         create_dir(&root.join(ASSETS_DIR))?;
         create_dir(&root.join(DEPLOY_DIR))?;
+        // the lock is ours, so no write is in progress: temp files are
+        // what a killed process left
+        for dir in [ASSETS_DIR, DEPLOY_DIR] {
+            let path = root.join(dir);
+            match assets::sweep_temp_files(&path) {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(dir = %path.display(), files = n, "removed temp files of unfinished writes")
+                }
+                Err(source) => {
+                    return Err(LocalError::Io {
+                        action: "cannot sweep temp files in",
+                        path,
+                        source,
+                    });
+                }
+            }
+        }
         let db = Arc::new(Db::open(&root.join(DB_FILE))?.hold_lock(lock.clone()));
         tracing::debug!(root = %root.display(), "data directory opened");
         Ok(Self::assemble(root, false, db, Some(lock), options))

@@ -1276,3 +1276,59 @@ fn adapters_coerce_to_the_port_trait_objects() {
     assert!(b.local_distributor().dir().ends_with(DEPLOY_DIR));
     assert_eq!(b.db_path(), b.root().join(DB_FILE));
 }
+
+#[tokio::test]
+async fn a_killed_write_and_a_removed_package_leave_no_folders_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    {
+        let b = open(&dir);
+        b.assets
+            .put("releases/r1/audio/track.wav", vec![1, 2, 3], "audio/wav")
+            .await
+            .unwrap();
+        b.assets
+            .put("releases/r2/cover/cover.png", vec![4], "image/png")
+            .await
+            .unwrap();
+        // what a process killed mid-`put` leaves: only the temp file
+        let half = root.join("assets/releases/r3/audio");
+        std::fs::create_dir_all(&half).unwrap();
+        std::fs::write(half.join(".noktvrn-tmp-01J-track.wav"), b"partial").unwrap();
+        let deploy = root.join("deploy-ready/r9");
+        std::fs::create_dir_all(&deploy).unwrap();
+        std::fs::write(deploy.join(".noktvrn-tmp-01J-metadata.json"), b"{").unwrap();
+        // a temp file is never listed
+        assert!(b.assets.list("releases/r3/").await.unwrap().is_empty());
+
+        // deleting the last file removes the folders it emptied, not more
+        b.assets
+            .delete("releases/r1/audio/track.wav")
+            .await
+            .unwrap();
+        assert!(!root.join("assets/releases/r1").exists());
+        assert!(root.join("assets/releases/r2/cover/cover.png").exists());
+        assert!(root.join("assets/releases").exists());
+    }
+    // the next writer (holding the lock) sweeps what the killed one left
+    let b = open(&dir);
+    assert!(!root.join("assets/releases/r3").exists());
+    assert!(!root.join("deploy-ready/r9").exists());
+    assert_eq!(
+        b.assets.get("releases/r2/cover/cover.png").await.unwrap(),
+        vec![4]
+    );
+    // a put into a folder a delete just pruned still lands
+    b.assets
+        .delete("releases/r2/cover/cover.png")
+        .await
+        .unwrap();
+    b.assets
+        .put("releases/r2/cover/cover.png", vec![5], "image/png")
+        .await
+        .unwrap();
+    assert_eq!(
+        b.assets.get("releases/r2/cover/cover.png").await.unwrap(),
+        vec![5]
+    );
+}
