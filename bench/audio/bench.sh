@@ -50,6 +50,9 @@ timeit() { # label outfile cmd...  -> prints user+sys seconds and wall seconds
 
 # warm the page cache so no one pays for the disk
 cat "${FILES[@]}" > /dev/null
+# and librosa's numba cache: its first run in a new venv compiles the JIT
+# kernels (about twice the warm time), which would flatter the comparison
+"$HERE/.venv/bin/python" "$HERE/librosa_bench.py" "${FILES[0]}" > /dev/null 2>&1 || true
 timeit librosa "$OUT/librosa.csv" "$HERE/.venv/bin/python" "$HERE/librosa_bench.py" "${FILES[@]}"
 timeit ours "$OUT/ours.csv" "${OURS[@]}" "${FILES[@]}"
 timeit decode_only "$OUT/decode.csv" "${OURS_DECODE[@]}" "${FILES[@]}"
