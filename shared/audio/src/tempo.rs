@@ -470,7 +470,7 @@ pub fn estimate(onset_full: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> Tem
             .unwrap_or(beats.len().saturating_sub(1));
         beats[first..=last.max(first).min(beats.len().saturating_sub(1))].to_vec()
     };
-    // frame -> time: the onset frame i is centred ONSET_N/2 before its end
+    // frame -> time: where in onset frame i a new onset gives its peak flux
     let offset_s = crate::features::onset_frame_offset_s();
     res.beats = keep
         .iter()
