@@ -12,6 +12,10 @@
    or a Step Functions / Lambda service name.
 5. Every crate under functions/ has its template function and a sample
    event under infra/events/, and the other way round.
+6. Each function's IAM policies grant exactly the resources of the ports
+   it builds (its set in shared/lambda/src/needs.rs, which the test suite
+   proves sufficient): one missing is an AccessDenied in production, one
+   extra is privilege nobody uses.
 
 Usage: check_static.py REPO_DIR ASL_VALIDATOR_BIN
 """
@@ -66,6 +70,64 @@ def documented_error_names(repo):
         if n not in docs:
             fail(f"error name {n} is not listed in docs/errors.md")
     return names
+
+
+# What each port of shared/lambda/src/needs.rs reaches in AWS (the offline
+# providers reach nothing; the outbox distributor writes to the bucket).
+PORT_RESOURCES = {
+    "ARTISTS": {"ArtistsTable"},
+    "RUNS": {"RunsTable"},
+    "RELEASES": {"ReleasesTable"},
+    "TRENDS": {"TrendsTable"},
+    "ASSETS": {"AssetsBucket"},
+    "QUEUE": {"ReleaseQueue"},
+    "WORKFLOW": {"states:SendTask*"},
+    "APPROVAL": {"ssm:GetParameter"},
+    "WEBHOOK": {"ssm:GetParameter"},
+    "DISTRIBUTORS": {"AssetsBucket"},
+}
+
+
+def port_sets(repo):
+    """Function name constant -> its ports, from shared/lambda/src/needs.rs."""
+    src = open(os.path.join(repo, "shared/lambda/src/needs.rs")).read()
+    ports = set(re.findall(r"pub const ([A-Z_]+): u32 = 1 << \d+;", src))
+    sets = {}
+    for name, expr in re.findall(r"pub const ([A-Z_]+): u32 = ([A-Z_ |\n]+);", src):
+        members = [m.strip() for m in expr.split("|")]
+        if name in ports or not all(m in ports for m in members):
+            continue
+        sets[name] = members
+    return sets
+
+
+def granted_resources(policies):
+    """The tables, bucket and queue a function's SAM policies name (by
+    logical id), and the Step Functions / SSM actions its statements allow."""
+    granted = set()
+    for policy in policies:
+        if not isinstance(policy, dict):
+            continue
+        for kind, body in policy.items():
+            if kind == "Statement":
+                for st in body:
+                    actions = st.get("Action", [])
+                    actions = [actions] if isinstance(actions, str) else actions
+                    for a in actions:
+                        if a.startswith("states:SendTask"):
+                            granted.add("states:SendTask*")
+                        elif a.startswith("ssm:"):
+                            granted.add("ssm:GetParameter")
+                        else:
+                            granted.add(a)
+                continue
+            for value in (body or {}).values():
+                if isinstance(value, dict) and "Ref" in value:
+                    granted.add(value["Ref"])
+                elif isinstance(value, dict) and "Fn::GetAtt" in value:
+                    target = value["Fn::GetAtt"]
+                    granted.add(target[0] if isinstance(target, list) else target.split(".")[0])
+    return granted
 
 
 def sam_transform(template):
@@ -191,6 +253,23 @@ def main():
     for c in code_uris:
         if c not in crates:
             fail(f"template function for {c} has no crate under functions/")
+
+    # 6. policies match the ports each function builds
+    sets = port_sets(repo)
+    for fname, res in functions.items():
+        crate = os.path.basename(res["Properties"].get("CodeUri", "").rstrip("/"))
+        const = crate.replace("-", "_").upper()
+        if const not in sets:
+            fail(f"{fname}: no port set {const} in shared/lambda/src/needs.rs")
+            continue
+        needed = set()
+        for port in sets[const]:
+            needed |= PORT_RESOURCES.get(port, set())
+        granted = granted_resources(res["Properties"].get("Policies", []))
+        for r in sorted(needed - granted):
+            fail(f"{fname}: its ports need {r}, which its policies do not grant")
+        for r in sorted(granted - needed):
+            fail(f"{fname}: its policies grant {r}, which none of its ports uses")
 
     if failures:
         print(f"\n{len(failures)} static check(s) failed")
