@@ -31,6 +31,18 @@ pub struct Absent {
     pub port: &'static str,
 }
 
+/// The absent port of each slot, named once.
+pub const ARTISTS: Absent = Absent::new("the artist store");
+pub const RUNS: Absent = Absent::new("the run store");
+pub const RELEASES: Absent = Absent::new("the release store");
+pub const TRENDS: Absent = Absent::new("the trend store");
+pub const ASSETS: Absent = Absent::new("the asset store");
+pub const QUEUE: Absent = Absent::new("the release queue");
+pub const MUSIC: Absent = Absent::new("the music generator");
+pub const COVER: Absent = Absent::new("the cover artist");
+pub const APPROVAL: Absent = Absent::new("the Telegram approval channel");
+pub const WORKFLOW: Absent = Absent::new("the Step Functions callback");
+
 impl Absent {
     pub const fn new(port: &'static str) -> Self {
         Self { port }

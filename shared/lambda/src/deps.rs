@@ -20,7 +20,7 @@ use noktvrn_pipeline::ports::{
 };
 use noktvrn_pipeline::runner::Pipeline;
 
-use crate::absent::Absent;
+use crate::absent;
 use crate::config::Settings;
 use crate::error::HandlerError;
 use crate::needs::{
@@ -132,7 +132,7 @@ impl Deps {
             music: if const { has(NEEDS, MUSIC) } {
                 Arc::new(SynthMusic::new())
             } else {
-                Arc::new(Absent::new("the music generator"))
+                Arc::new(absent::MUSIC)
             },
             video: if const { has(NEEDS, VIDEO) } {
                 vec![Arc::new(CatalogVideo::new())]
@@ -147,7 +147,7 @@ impl Deps {
             cover: if const { has(NEEDS, COVER) } {
                 Arc::new(GenerativeCover::new())
             } else {
-                Arc::new(Absent::new("the cover artist"))
+                Arc::new(absent::COVER)
             },
             approval: approval.unwrap_or_else(|| Arc::new(Unconfigured)),
             decisions: Arc::new(PushOnly),
@@ -170,7 +170,7 @@ impl Deps {
     /// error naming a missing variable), SDK clients, secrets from the
     /// environment or SSM, for the ports in `NEEDS` only ([`crate::needs`]):
     /// the others are never constructed, so their code is not linked into
-    /// the function, and their slots hold [`Absent`] ports.
+    /// the function, and their slots hold [`absent::Absent`] ports.
     pub async fn from_env<const NEEDS: u32>() -> Result<Self, HandlerError> {
         let settings = Settings::from_env().map_err(|e| HandlerError::config(e.to_string()))?;
         let aws =
@@ -183,30 +183,30 @@ impl Deps {
                 Some(c) if const { has(NEEDS, ARTISTS) } => Arc::new(
                     noktvrn_aws::DynamoArtistStore::new(c.clone(), &aws.artists_table),
                 ),
-                _ => Arc::new(Absent::new("the artist store")),
+                _ => Arc::new(absent::ARTISTS),
             },
             runs: match &dynamodb {
                 Some(c) if const { has(NEEDS, RUNS) } => {
                     Arc::new(noktvrn_aws::DynamoRunStore::new(c.clone(), &aws.runs_table))
                 }
-                _ => Arc::new(Absent::new("the run store")),
+                _ => Arc::new(absent::RUNS),
             },
             releases: match &dynamodb {
                 Some(c) if const { has(NEEDS, RELEASES) } => Arc::new(
                     noktvrn_aws::DynamoReleaseStore::new(c.clone(), &aws.releases_table),
                 ),
-                _ => Arc::new(Absent::new("the release store")),
+                _ => Arc::new(absent::RELEASES),
             },
             trends: match &dynamodb {
                 Some(c) if const { has(NEEDS, TRENDS) } => Arc::new(
                     noktvrn_aws::DynamoTrendStore::new(c.clone(), &aws.trends_table),
                 ),
-                _ => Arc::new(Absent::new("the trend store")),
+                _ => Arc::new(absent::TRENDS),
             },
             assets: if const { has(NEEDS, ASSETS) } {
                 Arc::new(noktvrn_aws::S3AssetStore::new(&sdk, &aws.assets_bucket))
             } else {
-                Arc::new(Absent::new("the asset store"))
+                Arc::new(absent::ASSETS)
             },
             queue: if const { has(NEEDS, QUEUE) } {
                 Arc::new(noktvrn_aws::SqsReleaseQueue::new(
@@ -215,13 +215,13 @@ impl Deps {
                     aws.release_dlq_url.clone(),
                 ))
             } else {
-                Arc::new(Absent::new("the release queue"))
+                Arc::new(absent::QUEUE)
             },
         };
         let workflow: Arc<dyn WorkflowCallback> = if const { has(NEEDS, WORKFLOW) } {
             Arc::new(noktvrn_aws::SfnCallback::new(&sdk))
         } else {
-            Arc::new(Absent::new("the Step Functions callback"))
+            Arc::new(absent::WORKFLOW)
         };
         // Chosen as a function before awaiting: an `.await` inside a branch
         // that is dead for this function would still link the code behind
@@ -247,47 +247,45 @@ impl Deps {
         if const { has(NEEDS, MUSIC | VIDEO | LLM | COVER) } {
             provider_keys_notice();
         }
-        let mut deps = Self::assemble_with::<NEEDS>(
+        // the slots left empty above hold what `restricted` puts there
+        Ok(Self::assemble_with::<NEEDS>(
             stores,
             approval,
             webhook,
             workflow,
             Arc::new(SystemClock),
             settings,
-        );
-        if const { !has(NEEDS, APPROVAL) } {
-            deps.pipeline.approval = Arc::new(Absent::new("the Telegram approval channel"));
-        }
-        Ok(deps)
+        )
+        .restricted(NEEDS))
     }
 
     /// The same dependencies with every port outside `needs` replaced by an
-    /// [`Absent`] one: what the function's `main.rs` would have built. The
+    /// [`absent::Absent`] one: what the function's `main.rs` would have built. The
     /// test suite calls handlers through this ([`crate::handlers::invoke`]),
     /// which proves each function's set in [`crate::needs`] is enough.
     pub fn restricted(&self, needs: u32) -> Self {
         let mut d = self.clone();
         let p = &mut d.pipeline;
         if !has(needs, ARTISTS) {
-            p.artists = Arc::new(Absent::new("the artist store"));
+            p.artists = Arc::new(absent::ARTISTS);
         }
         if !has(needs, RUNS) {
-            p.runs = Arc::new(Absent::new("the run store"));
+            p.runs = Arc::new(absent::RUNS);
         }
         if !has(needs, RELEASES) {
-            p.releases = Arc::new(Absent::new("the release store"));
+            p.releases = Arc::new(absent::RELEASES);
         }
         if !has(needs, TRENDS) {
-            p.trends = Arc::new(Absent::new("the trend store"));
+            p.trends = Arc::new(absent::TRENDS);
         }
         if !has(needs, ASSETS) {
-            p.assets = Arc::new(Absent::new("the asset store"));
+            p.assets = Arc::new(absent::ASSETS);
         }
         if !has(needs, QUEUE) {
-            p.queue = Arc::new(Absent::new("the release queue"));
+            p.queue = Arc::new(absent::QUEUE);
         }
         if !has(needs, MUSIC) {
-            p.music = Arc::new(Absent::new("the music generator"));
+            p.music = Arc::new(absent::MUSIC);
         }
         if !has(needs, VIDEO) {
             p.video = Vec::new();
@@ -296,10 +294,10 @@ impl Deps {
             p.llm = Vec::new();
         }
         if !has(needs, COVER) {
-            p.cover = Arc::new(Absent::new("the cover artist"));
+            p.cover = Arc::new(absent::COVER);
         }
         if !has(needs, APPROVAL) {
-            p.approval = Arc::new(Absent::new("the Telegram approval channel"));
+            p.approval = Arc::new(absent::APPROVAL);
         }
         if !has(needs, DISTRIBUTORS) {
             p.distributors = Vec::new();
@@ -308,7 +306,7 @@ impl Deps {
             d.webhook = None;
         }
         if !has(needs, WORKFLOW) {
-            d.workflow = Arc::new(Absent::new("the Step Functions callback"));
+            d.workflow = Arc::new(absent::WORKFLOW);
         }
         d
     }
