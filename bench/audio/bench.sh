@@ -18,13 +18,12 @@ OUT="${BENCH_OUT:-$HERE/out}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 mkdir -p "$OUT"
 
-# --- our analyser: the CLI if it supports `analyze --csv`, else the example
+# --- our analyser: the example, built here (a binary left in the target dir
+# by another build could be stale); `noktvrn analyze --csv` makes the same
+# library call (`report::analyze_many`) in a binary of the same opt-level
 ( cd "$ROOT" && cargo build --release -q -p noktvrn-audio --example analyze )
 OURS=("$CARGO_TARGET_DIR/release/examples/analyze" --csv)
 OURS_DECODE=("$CARGO_TARGET_DIR/release/examples/analyze" --decode-only)
-if [ -x "$CARGO_TARGET_DIR/release/noktvrn" ] && "$CARGO_TARGET_DIR/release/noktvrn" analyze --help 2>/dev/null | grep -q -- --csv; then
-  OURS=("$CARGO_TARGET_DIR/release/noktvrn" analyze --csv)
-fi
 
 # --- librosa venv
 if [ ! -x "$HERE/.venv/bin/python" ]; then

@@ -1,8 +1,10 @@
 //! Streaming decode of every common format through symphonia.
 //!
 //! Exists so that the rest of the crate never sees a container or codec:
-//! it receives interleaved `f32` blocks (one decoded packet at a time, so a
-//! one-hour file is never held whole) through a [`PcmSink`].
+//! it receives planar `f32` blocks (one decoded packet at a time, so a
+//! one-hour file is never held whole) through a [`PcmSink`]. Planar, as
+//! the decoders produce it: converting is one vectorised pass per plane,
+//! and every consumer (downmix, loudness, true peak) reads channels.
 //!
 //! Robustness policy: the container is *sniffed* (the extension is only a
 //! hint); a corrupt packet is skipped with a `tracing` warning; a stream that
@@ -40,15 +42,15 @@ use crate::error::AudioError;
 
 /// After this many corrupt packets in a row the stream is considered broken.
 const MAX_CONSECUTIVE_ERRORS: u32 = 64;
-/// ebur128's limit, and far above any real file.
+/// The loudness meter's limit (ebur128's), and far above any real file.
 pub(crate) const MAX_CHANNELS: usize = 64;
 
 /// Receives decoded PCM.
 pub(crate) trait PcmSink {
     /// Called once, before the first block, with the stream's format.
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), AudioError>;
-    /// One block of interleaved samples (`frames * channels` values).
-    fn push(&mut self, interleaved: &[f32]);
+    /// One block: a plane of samples per channel, all the same length.
+    fn push(&mut self, planes: &[Vec<f32>]);
 }
 
 /// What a decode pass saw (returned by [`crate::decode_only_path`]).
@@ -150,7 +152,7 @@ pub(crate) fn decode_source(
         codec,
     };
     let mut started: Option<(u32, usize)> = None;
-    let mut sbuf: Vec<f32> = Vec::new();
+    let mut planes: Vec<Vec<f32>> = Vec::new();
     let mut consecutive_errors = 0u32;
     let mut warned_spec_change = false;
     let mut last_error: Option<SymError> = None;
@@ -195,14 +197,10 @@ pub(crate) fn decode_source(
                 if frames == 0 {
                     continue;
                 }
-                let spec = buf.spec();
-                let (rate, ch) = (spec.rate(), spec.channels().count());
-                let n = frames.saturating_mul(ch);
-                if sbuf.len() < n {
-                    sbuf.resize(n, 0.0);
-                }
-                buf.copy_to_slice_interleaved(&mut sbuf[..n]);
-                Ok((rate, ch, frames))
+                let rate = buf.spec().rate();
+                // one plane per channel, each resized to `frames`
+                buf.copy_to_vecs_planar(&mut planes);
+                Ok((rate, planes.len(), frames))
             }
             Err(e) => Err(e),
         };
@@ -245,7 +243,7 @@ pub(crate) fn decode_source(
                     }
                     Some(_) => {}
                 }
-                sink.push(&sbuf[..frames * channels]);
+                sink.push(&planes);
                 stats.frames += frames as u64;
             }
             Err(e) => {
@@ -285,10 +283,12 @@ impl PcmSink for NullSink {
     fn start(&mut self, _sample_rate: u32, _channels: usize) -> Result<(), AudioError> {
         Ok(())
     }
-    fn push(&mut self, interleaved: &[f32]) {
+    fn push(&mut self, planes: &[Vec<f32>]) {
         // touch the data so the decode cannot be optimised away
-        if let Some(x) = interleaved.first() {
-            self.checksum += f64::from(*x);
+        for p in planes {
+            if let Some(x) = p.first() {
+                self.checksum += f64::from(*x);
+            }
         }
     }
 }

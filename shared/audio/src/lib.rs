@@ -3,8 +3,9 @@
 //! The one heavy computation of the product. One call ([`analyze_path`] or
 //! [`analyze_bytes`]) decodes a file in a single streaming pass (symphonia:
 //! WAV, FLAC, MP3, OGG/Vorbis, raw AAC (ADTS) and AAC/M4A, AIFF), measures
-//! loudness (BS.1770 K-weighting and gating of our own, checked against
-//! ebur128, which also measures the true peak), downmixes and decimates (half-band filters; rubato for
+//! loudness and true peak (BS.1770 K-weighting, gating and 4x
+//! oversampling of our own, checked against the `ebur128` crate in the
+//! tests), downmixes and decimates (half-band filters; rubato for
 //! rates that are not a power-of-two multiple) to an 11.025 kHz analysis
 //! signal whose compact frame features (onset strength, pitch grid, timbre)
 //! are all that is kept, then estimates tempo and beats, key and mode, and
@@ -14,7 +15,8 @@
 //! over cores.
 //!
 //! Modules: [`decode`] (container/codec, robustness), `pipeline` (the single
-//! pass over PCM), `loudness` (EBU R128 I + LRA in that pass), `decimate`
+//! pass over PCM), `loudness` (EBU R128 I + LRA in that pass), `truepeak`
+//! (gated true peak), `decimate`
 //! (half-band decimation to the analysis rate),
 //! [`features`] (STFT frame features), [`tempo`], [`key`],
 //! [`structure`], [`report`] (CSV and batch), [`types`] (the serde schema).
@@ -29,6 +31,7 @@ mod pipeline;
 pub mod report;
 pub mod structure;
 pub mod tempo;
+mod truepeak;
 pub mod types;
 
 use std::path::Path;

@@ -13,10 +13,14 @@
 //!   high-pass running one sample behind the shelf so each lane's recursion
 //!   is a single multiply and subtraction per sample (f32 was no faster here,
 //!   and its quantised RLB poles moved a 20 Hz sine at 96 kHz by 0.03 LU);
-//!   it runs on each decoded packet inside the front end's one pass (the
-//!   downmix, sum of squares and peak stay separate 8-lane loops over the
-//!   same packet, still in cache: folded into this loop as scalar work they
-//!   cost more than the filter itself, measured);
+//!   it runs on each decoded packet inside the front end's one pass,
+//!   reading the two channels' planes (the downmix, sum of squares and
+//!   peak stay separate 8-lane loops over the same packet, still in cache:
+//!   folded into this loop as scalar work they cost more than the filter
+//!   itself, measured). Splitting the stream into two chains filtered side
+//!   by side, with the numerators moved into vectorised passes, made the
+//!   recursion 3x faster but the whole meter slower: the passes' block
+//!   buffers (MBs of f64) fall out of cache (measured, not kept);
 //! * each filtered sample is squared once into a 100 ms sum; 400 ms gating
 //!   blocks (75 % overlap) and 3 s short-term windows (every second, the
 //!   first at 3 s, as libebur128) are sums of those;
@@ -26,8 +30,7 @@
 //!
 //! `ebur128` stays the reference: the tests compare both meters on synthetic
 //! signals (noise, sines 20 Hz-18 kHz, crescendo, gated silences; 1, 2 and 6
-//! channels; 8 to 96 kHz) and it still measures the true peak
-//! (`pipeline::TruePeakGate`).
+//! channels; 8 to 96 kHz).
 
 /// Energy of the absolute gate (-70 LUFS), the value `ebur128` uses.
 const ABS_GATE_ENERGY: f64 = 0.000_000_117_246_530_458_229_81;
@@ -148,32 +151,14 @@ fn run<I: Iterator<Item = [f32; 2]>>(c: &Coefs, st: &mut PairState, it: I) -> [L
 }
 
 #[inline(never)] // its own function so the loop is compiled for this shape
-fn run_stereo(c: &Coefs, st: &mut PairState, x: &[f32]) -> [L; 2] {
-    run(c, st, x.chunks_exact(2).map(|f| [f[0], f[1]]))
+fn run_pair(c: &Coefs, st: &mut PairState, a: &[f32], b: &[f32]) -> [L; 2] {
+    run(c, st, a.iter().zip(b).map(|(&x, &y)| [x, y]))
 }
 
 #[inline(never)]
-fn run_mono(c: &Coefs, st: &mut PairState, x: &[f32]) -> [L; 2] {
+fn run_single(c: &Coefs, st: &mut PairState, a: &[f32]) -> [L; 2] {
     // lane b filters silence
-    run(c, st, x.iter().map(|&v| [v, 0.0]))
-}
-
-#[inline(never)]
-fn run_strided(
-    c: &Coefs,
-    st: &mut PairState,
-    x: &[f32],
-    ch: usize,
-    a: usize,
-    b: Option<usize>,
-) -> [L; 2] {
-    let at = |f: &[f32], i: usize| f.get(i).copied().unwrap_or(0.0);
-    run(
-        c,
-        st,
-        x.chunks_exact(ch)
-            .map(|f| [at(f, a), b.map_or(0.0, |b| at(f, b))]),
-    )
+    run(c, st, a.iter().map(|&v| [v, 0.0]))
 }
 
 /// One channel pair (b absent for an odd last channel) and their BS.1770
@@ -270,21 +255,22 @@ impl LoudnessMeter {
         })
     }
 
-    /// Feeds interleaved frames (finite samples: the front end sanitises
-    /// broken input first).
-    pub fn push(&mut self, x: &[f32]) {
-        let ch = self.ch;
-        let frames = x.len() / ch;
+    /// Feeds `frames` frames of each channel's plane (finite samples: the
+    /// front end sanitises broken input first).
+    pub fn push(&mut self, planes: &[Vec<f32>], frames: usize) {
+        if planes.len() != self.ch {
+            return;
+        }
         let mut done = 0;
         while done < frames {
             let take = self.pos.seg_left.min(frames - done);
-            let xs = &x[done * ch..(done + take) * ch];
+            let r = done..done + take;
             let mut e = 0f64;
             for (p, st) in self.pairs.iter().zip(self.states.iter_mut()) {
-                let k = match ch {
-                    2 => run_stereo(&self.coefs, st, xs),
-                    1 => run_mono(&self.coefs, st, xs),
-                    _ => run_strided(&self.coefs, st, xs, ch, p.a, p.b),
+                let a = &planes[p.a][r.clone()];
+                let k = match p.b {
+                    Some(b) => run_pair(&self.coefs, st, a, &planes[b][r.clone()]),
+                    None => run_single(&self.coefs, st, a),
                 };
                 e += p.wa * k[0] + p.wb * k[1];
             }
@@ -295,6 +281,17 @@ impl LoudnessMeter {
                 self.close_segment();
             }
         }
+    }
+
+    /// Feeds interleaved frames (the tests; the front end is planar).
+    #[cfg(test)]
+    pub fn push_interleaved(&mut self, x: &[f32]) {
+        let ch = self.ch;
+        let frames = x.len() / ch;
+        let planes: Vec<Vec<f32>> = (0..ch)
+            .map(|c| x.chunks_exact(ch).map(|f| f[c]).collect())
+            .collect();
+        self.push(&planes, frames);
     }
 
     fn close_segment(&mut self) {
@@ -325,8 +322,8 @@ impl LoudnessMeter {
     pub fn finish(&mut self) {
         if !self.flushed {
             self.flushed = true;
-            let zeros = vec![0f32; LAG * self.ch];
-            self.push(&zeros);
+            let zeros = vec![vec![0f32; LAG]; self.ch];
+            self.push(&zeros, LAG);
         }
     }
 
@@ -398,7 +395,7 @@ mod tests {
         let mut k = 0;
         while i < x.len() / ch {
             let n = [1152, 4096, 7, 333, 1][k % 5].min(x.len() / ch - i);
-            m.push(&x[i * ch..(i + n) * ch]);
+            m.push_interleaved(&x[i * ch..(i + n) * ch]);
             i += n;
             k += 1;
         }
@@ -506,12 +503,12 @@ mod tests {
     #[test]
     fn silence_and_short_input_have_no_loudness() {
         let mut m = LoudnessMeter::new(2, 44_100).expect("meter");
-        m.push(&vec![0.0; 2 * 44_100 * 5]);
+        m.push_interleaved(&vec![0.0; 2 * 44_100 * 5]);
         m.finish();
         assert_eq!(m.integrated(), None);
         assert_eq!(m.range(), 0.0);
         let mut m = LoudnessMeter::new(1, 48_000).expect("meter");
-        m.push(&[0.5; 1000]);
+        m.push_interleaved(&[0.5; 1000]);
         m.finish();
         assert_eq!(m.integrated(), None);
         // rates where the K-filter design is unstable or odd: a finite value
@@ -520,7 +517,7 @@ mod tests {
             let mut m = LoudnessMeter::new(2, rate).expect("meter");
             let mut g = lcg(u64::from(rate));
             let x: Vec<f32> = (0..2 * (rate as usize * 5).max(100)).map(|_| g()).collect();
-            m.push(&x);
+            m.push_interleaved(&x);
             m.finish();
             assert!(m.integrated().is_none_or(f64::is_finite), "{rate}");
             assert!(!m.range().is_nan(), "{rate}");

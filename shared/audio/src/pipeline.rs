@@ -2,13 +2,13 @@
 //!
 //! Exists to do everything that needs samples in a single pass, so that the
 //! decoder is the only per-sample cost of note. Per decoded block:
-//! * mono downmix, sum of squares, sample peak (vectorised; broken float
-//!   input is sanitised);
+//! * sum of squares and the sample peak of every 256-frame chunk, one
+//!   vectorised pass per channel plane (broken float input is sanitised),
+//!   then the mono downmix;
 //! * EBU R128 loudness (I + LRA, [`LoudnessMeter`], full rate, all
 //!   channels);
-//! * true peak (`ebur128`, BS.1770 4x oversampling) only on 256-frame
-//!   chunks whose samples could reach the running maximum (see
-//!   [`TruePeakGate`]);
+//! * true peak (BS.1770 4x oversampling, [`TruePeak`]) only on the chunks
+//!   whose peak could reach the running maximum;
 //! * energy curve and sparse full-band spectral frames from the mono mix at
 //!   the file's rate;
 //! * the mono mix decimated to [`ANALYSIS_SR`] by half-band stages
@@ -20,7 +20,6 @@
 
 use std::sync::Arc;
 
-use ebur128::{EbuR128, Mode as EbuMode};
 use realfft::{RealFftPlanner, RealToComplex};
 use rubato::{FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, WindowFunction};
 use rustfft::num_complex::Complex;
@@ -30,6 +29,7 @@ use crate::decode::PcmSink;
 use crate::error::AudioError;
 use crate::features::{ANALYSIS_SR, FeatureExtractor};
 use crate::loudness::LoudnessMeter;
+use crate::truepeak::{self, TruePeak};
 use crate::types::AnalysisOptions;
 
 const RS_CHUNK: usize = 2048;
@@ -212,132 +212,31 @@ impl Spectral {
     }
 }
 
-/// Frames per true-peak gating chunk.
-const TP_CHUNK: usize = 256;
-/// Frames of history fed before a chunk that follows a skipped one (the
-/// 4x interpolator has 12 taps per phase, the 2x one 24).
-const TP_HIST: usize = 32;
-
-/// Upper bound of the gain of ebur128's true-peak interpolator: the largest
-/// sum of absolute coefficients over its polyphase branches (48-tap
-/// Hann-windowed sinc, the formula of `ebur128::interp`), plus 1 % margin.
-/// No interpolated value can exceed this times the largest sample in the
-/// filter's reach.
-fn true_peak_gain(factor: usize) -> f32 {
-    const TAPS: usize = 48;
-    let window = TAPS as f64;
-    let mut sums = vec![0f64; factor];
-    for j in 0..TAPS {
-        let jf = j as f64;
-        let w = 0.5 * (1.0 - (2.0 * std::f64::consts::PI * jf / window).cos());
-        let m = jf - window / 2.0;
-        let c = if m.abs() > 1e-6 {
-            let x = m * std::f64::consts::PI / factor as f64;
-            w * x.sin() / x
-        } else {
-            w
-        };
-        sums[j % factor] += c.abs();
-    }
-    let g = sums.iter().cloned().fold(1.0, f64::max);
-    (g * 1.01) as f32
-}
-
-/// True peak (EBU R128 / BS.1770, by `ebur128`) computed only where it can
-/// matter. The interpolated signal can exceed the largest sample within the
-/// interpolator's reach by at most the filter's gain bound `G`
-/// ([`true_peak_gain`], 1.86 for 4x), so a 256-frame chunk whose peak
-/// (including the preceding [`TP_HIST`] frames, which the interpolator also
-/// reaches) times `G` is below the true peak measured so far cannot raise
-/// it and is skipped. A chunk after a skipped one is preceded by the last
-/// [`TP_HIST`] frames (result discarded) so the interpolator's state is the
-/// real signal. The result equals the ungated meter's (test
-/// `gated_true_peak_equals_the_full_meter`). How much is skipped depends on
-/// the dynamics: quiet passages are; a mastered, limited track is measured
-/// almost everywhere.
-struct TruePeakGate {
-    meter: EbuR128,
-    ch: usize,
-    gain: f32,
-    max: f64,
-    hist: Vec<f32>,
-    hist_peak: f32,
-    fed_prev: bool,
-}
-
-impl TruePeakGate {
-    fn new(channels: usize, rate: u32) -> Option<Self> {
-        let meter = EbuR128::new(channels as u32, rate, EbuMode::TRUE_PEAK).ok()?;
-        let factor = if rate < 96_000 { 4 } else { 2 };
-        Some(TruePeakGate {
-            meter,
-            ch: channels.max(1),
-            gain: true_peak_gain(factor),
-            max: 0.0,
-            hist: Vec::with_capacity(TP_HIST * channels.max(1)),
-            hist_peak: 0.0,
-            fed_prev: false,
-        })
-    }
-
-    fn push(&mut self, x: &[f32]) {
-        let ch = self.ch;
-        for chunk in x.chunks(TP_CHUNK * ch) {
-            let chunk = &chunk[..chunk.len() / ch * ch];
-            if chunk.is_empty() {
-                continue;
-            }
-            let pk = peak_abs(chunk).max(self.hist_peak);
-            if pk > 0.0 && f64::from(pk * self.gain) >= self.max {
-                if !self.fed_prev && !self.hist.is_empty() {
-                    let _ = self.meter.add_frames_f32(&self.hist);
-                }
-                if self.meter.add_frames_f32(chunk).is_ok() {
-                    for c in 0..ch {
-                        if let Ok(p) = self.meter.prev_true_peak(c as u32)
-                            && p.is_finite()
-                        {
-                            self.max = self.max.max(p);
-                        }
-                    }
-                }
-                self.fed_prev = true;
-            } else {
-                self.fed_prev = false;
-            }
-            // the last TP_HIST frames seen (this chunk may be shorter)
-            let keep = (TP_HIST * ch).min(chunk.len());
-            let old = (TP_HIST * ch - keep).min(self.hist.len());
-            self.hist.drain(..self.hist.len() - old);
-            self.hist.extend_from_slice(&chunk[chunk.len() - keep..]);
-            self.hist_peak = peak_abs(&self.hist);
-        }
-    }
-
-    /// The true peak, linear (0 when nothing was measured).
-    fn finish(&mut self) -> f64 {
-        self.max
-    }
-}
-
-/// Largest absolute value (0 for an empty slice). NaN samples are ignored
-/// (callers detect them through the sum of squares); 8 lanes of
-/// compare-and-select, which vectorises.
+/// Sum of squares and largest |sample| of `x` (NaN sum when a sample is
+/// NaN; NaN samples are ignored by the peak), one pass of 8 lanes.
 #[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn peak_abs(x: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
+fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
+    let mut sq = [0f32; 8];
+    let mut pk = [0f32; 8];
     let mut it = x.chunks_exact(8);
     for c in &mut it {
-        for (l, v) in lanes.iter_mut().zip(c) {
+        for ((s, p), v) in sq.iter_mut().zip(pk.iter_mut()).zip(c) {
+            *s += v * v;
             let a = v.abs();
-            *l = if a > *l { a } else { *l };
+            *p = if a > *p { a } else { *p };
         }
     }
+    let mut s: f32 = sq.iter().sum();
     let mut m = 0f32;
-    for a in lanes.iter().chain(it.remainder()).map(|v| v.abs()) {
+    for &a in &pk {
         m = if a > m { a } else { m };
     }
-    m
+    for v in it.remainder() {
+        s += v * v;
+        let a = v.abs();
+        m = if a > m { a } else { m };
+    }
+    (s, m)
 }
 
 #[inline(never)] // keeps the slices noalias, so the loop vectorises
@@ -356,38 +255,58 @@ fn sum_sq(x: &[f32]) -> f32 {
     s
 }
 
-/// `mono[j] = (x[2j] + x[2j + 1]) / 2`.
+/// `mono[j] = (a[j] + b[j]) / 2`.
 #[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn downmix_stereo(mono: &mut [f32], x: &[f32]) {
-    let n = mono.len().min(x.len() / 2);
-    let (mono, x) = (&mut mono[..n], &x[..2 * n]);
-    for j in 0..n {
-        mono[j] = (x[2 * j] + x[2 * j + 1]) * 0.5;
+fn mix2(mono: &mut [f32], a: &[f32], b: &[f32]) {
+    for ((m, x), y) in mono.iter_mut().zip(a).zip(b) {
+        *m = (x + y) * 0.5;
     }
 }
 
-/// Mono downmix of interleaved `x` into `mono` (resized to the frame
-/// count); returns (sum of squares of all samples (NaN when a sample is),
-/// largest |sample|). Three short vectorised passes over the block (cheaper
-/// than one fused scalar loop).
-fn downmix(x: &[f32], ch: usize, mono: &mut Vec<f32>) -> (f64, f32) {
+/// `mono[j] += a[j]`.
+#[inline(never)] // keeps the slices noalias, so the loop vectorises
+fn add_into(mono: &mut [f32], a: &[f32]) {
+    for (m, x) in mono.iter_mut().zip(a) {
+        *m += x;
+    }
+}
+
+/// Mono mix of `frames` frames of `planes` into `mono` (two or more
+/// channels; a mono stream is used as it is).
+fn downmix(planes: &[Vec<f32>], frames: usize, mono: &mut Vec<f32>) {
     mono.clear();
-    match ch {
-        1 => {
-            mono.extend_from_slice(x);
-            (f64::from(sum_sq(x)), peak_abs(x))
-        }
-        2 => {
-            mono.resize(x.len() / 2, 0.0);
-            downmix_stereo(mono, x);
-            (f64::from(sum_sq(x)), peak_abs(x))
-        }
+    mono.resize(frames, 0.0);
+    match planes {
+        [a, b] => mix2(mono, &a[..frames], &b[..frames]),
         _ => {
-            let inv = 1.0 / ch as f32;
-            mono.extend(x.chunks_exact(ch).map(|fr| fr.iter().sum::<f32>() * inv));
-            (f64::from(sum_sq(x)), peak_abs(x))
+            for p in planes {
+                add_into(mono, &p[..frames]);
+            }
+            let inv = 1.0 / planes.len().max(1) as f32;
+            for m in mono.iter_mut() {
+                *m *= inv;
+            }
         }
     }
+}
+
+/// Sum of squares of every sample (NaN when a sample is) and, per
+/// [`truepeak::CHUNK`] frames, the largest |sample| over the channels
+/// (into `peaks`): one pass over each plane.
+fn measure(planes: &[Vec<f32>], frames: usize, peaks: &mut Vec<f32>) -> f64 {
+    peaks.clear();
+    peaks.resize(frames.div_ceil(truepeak::CHUNK), 0.0);
+    let mut ss = 0f64;
+    for p in planes {
+        for (k, pk) in peaks.iter_mut().enumerate() {
+            let s = k * truepeak::CHUNK;
+            let e = (s + truepeak::CHUNK).min(frames);
+            let (q, m) = sum_sq_peak(&p[s..e]);
+            ss += f64::from(q);
+            *pk = pk.max(m);
+        }
+    }
+    ss
 }
 
 /// Results of the streaming pass that are not frame features.
@@ -415,7 +334,7 @@ pub struct Pipeline {
     sum_sq: f64,
     peak: f32,
     loudness: Option<LoudnessMeter>,
-    tp: Option<TruePeakGate>,
+    tp: Option<TruePeak>,
     spectral: Option<Spectral>,
     energy_hop: usize,
     energy_acc: f64,
@@ -428,7 +347,8 @@ pub struct Pipeline {
     rs_out: Vec<Vec<f32>>,
     rs_skip: usize,
     mono: Vec<f32>,
-    sanitized: Vec<f32>,
+    sanitized: Vec<Vec<f32>>,
+    chunk_peaks: Vec<f32>,
     /// The analysis-rate features.
     pub features: FeatureExtractor,
     error: Option<AudioError>,
@@ -459,6 +379,7 @@ impl Pipeline {
             rs_skip: 0,
             mono: Vec::new(),
             sanitized: Vec::new(),
+            chunk_peaks: Vec::new(),
             features: FeatureExtractor::new(),
             error: None,
         }
@@ -544,8 +465,8 @@ impl Pipeline {
             il = m.integrated();
             lra = Some(m.range()).filter(|v| v.is_finite() && il.is_some());
         }
-        if let Some(g) = self.tp.as_mut() {
-            let m = g.finish();
+        if let Some(g) = self.tp.as_ref() {
+            let m = g.value();
             if m > 0.0 && m.is_finite() {
                 tp = Some(20.0 * m.log10());
             }
@@ -590,7 +511,7 @@ impl PcmSink for Pipeline {
         self.sr = sample_rate;
         self.channels = channels;
         if self.opts.true_peak {
-            self.tp = TruePeakGate::new(channels, sample_rate);
+            self.tp = Some(TruePeak::new(channels, sample_rate));
         }
         self.loudness = LoudnessMeter::new(channels, sample_rate);
         if self.loudness.is_none() {
@@ -634,39 +555,54 @@ impl PcmSink for Pipeline {
         Ok(())
     }
 
-    fn push(&mut self, x: &[f32]) {
-        let ch = self.channels.max(1);
-        let mut x = &x[..x.len() / ch * ch];
-        let n = x.len() / ch;
-        let mut mono = std::mem::take(&mut self.mono);
-        let (mut ss, mut block_peak) = downmix(x, ch, &mut mono);
+    fn push(&mut self, planes: &[Vec<f32>]) {
+        let frames = planes.iter().map(Vec::len).min().unwrap_or(0);
+        if planes.len() != self.channels || frames == 0 {
+            return;
+        }
+        let mut peaks = std::mem::take(&mut self.chunk_peaks);
+        let mut ss = measure(planes, frames, &mut peaks);
+        let mut block_peak = peaks.iter().fold(0f32, |m, &p| m.max(p));
         // NaN/inf or absurd values (a broken float file) would poison the
         // filters and FFTs downstream: zero non-finite samples, clamp to
         // +-16 (+24 dBFS), and measure the block again
         let mut sanitized = std::mem::take(&mut self.sanitized);
-        if !ss.is_finite() || !block_peak.is_finite() || block_peak > MAX_ABS_SAMPLE {
-            sanitized.clear();
-            sanitized.extend(x.iter().map(|v| {
-                if v.is_finite() {
-                    v.clamp(-MAX_ABS_SAMPLE, MAX_ABS_SAMPLE)
-                } else {
-                    0.0
-                }
-            }));
-            (ss, block_peak) = downmix(&sanitized, ch, &mut mono);
-            x = &sanitized;
-        }
+        let planes = if !ss.is_finite() || !block_peak.is_finite() || block_peak > MAX_ABS_SAMPLE {
+            sanitized.resize(planes.len(), Vec::new());
+            for (dst, src) in sanitized.iter_mut().zip(planes) {
+                dst.clear();
+                dst.extend(src[..frames].iter().map(|v| {
+                    if v.is_finite() {
+                        v.clamp(-MAX_ABS_SAMPLE, MAX_ABS_SAMPLE)
+                    } else {
+                        0.0
+                    }
+                }));
+            }
+            ss = measure(&sanitized, frames, &mut peaks);
+            block_peak = peaks.iter().fold(0f32, |m, &p| m.max(p));
+            &sanitized[..]
+        } else {
+            planes
+        };
         self.sum_sq += ss;
         self.peak = self.peak.max(block_peak);
-        self.frames += n as u64;
+        self.frames += frames as u64;
         if let Some(m) = self.loudness.as_mut() {
-            m.push(x);
+            m.push(planes, frames);
         }
         if let Some(tp) = self.tp.as_mut() {
-            tp.push(x);
+            tp.push(planes, frames, &peaks);
         }
+        let mut mix = std::mem::take(&mut self.mono);
+        let mono: &[f32] = if planes.len() == 1 {
+            &planes[0][..frames]
+        } else {
+            downmix(planes, frames, &mut mix);
+            &mix
+        };
         if let Some(s) = self.spectral.as_mut() {
-            s.push(&mono);
+            s.push(mono);
         }
         let mut i = 0;
         while i < mono.len() {
@@ -682,11 +618,12 @@ impl PcmSink for Pipeline {
             }
         }
         let mut out = std::mem::take(&mut self.dec_out);
-        self.dec.process(&mono, &mut out);
+        self.dec.process(mono, &mut out);
         self.dec_out = out;
         self.forward_decimated();
-        self.mono = mono;
+        self.mono = mix;
         self.sanitized = sanitized;
+        self.chunk_peaks = peaks;
     }
 }
 
@@ -716,73 +653,45 @@ mod tests {
             .collect()
     }
 
-    fn full_meter(x: &[f32], ch: usize, rate: u32) -> f64 {
-        let mut m = EbuR128::new(ch as u32, rate, EbuMode::TRUE_PEAK).expect("meter");
-        m.add_frames_f32(x).expect("add");
-        (0..ch)
-            .map(|c| m.true_peak(c as u32).expect("tp"))
-            .fold(0.0, f64::max)
-    }
-
-    fn gated(x: &[f32], ch: usize, rate: u32, block: usize) -> f64 {
-        let mut g = TruePeakGate::new(ch, rate).expect("gate");
-        for b in x.chunks(block * ch) {
-            g.push(b);
-        }
-        g.finish()
-    }
-
     #[test]
-    fn gated_true_peak_equals_the_full_meter() {
-        let rate = 44_100;
-        let mut cases: Vec<(usize, Vec<f32>)> = Vec::new();
-        // a crescendo of noise with one inter-sample overshoot near the end
-        let n = 200_000;
-        let mut x = noise(2 * n, 1);
-        for (i, v) in x.iter_mut().enumerate() {
-            *v *= 0.1 + 0.8 * (i as f32 / (2 * n) as f32);
-        }
-        for (k, v) in x[2 * 150_000..2 * 150_008].iter_mut().enumerate() {
-            *v = if k % 4 < 2 { 0.95 } else { -0.95 };
-        }
-        cases.push((2, x));
-        // a near-Nyquist sine (overshoot between samples), mono
-        cases.push((
-            1,
-            (0..100_000)
-                .map(|i| 0.7 * (std::f32::consts::PI * 0.49 * i as f32 + 0.3).sin())
-                .collect(),
-        ));
-        // sparse clicks in silence, 6 channels
-        let mut c6 = vec![0f32; 6 * 50_000];
-        for k in 0..20 {
-            c6[6 * (k * 2_400 + 17) + k % 6] = 0.2 + 0.03 * k as f32;
-        }
-        cases.push((6, c6));
-        // loud, heavily clipped noise (every chunk near the maximum)
-        cases.push((
-            2,
-            noise(2 * 60_000, 7)
+    fn one_pass_measures_match_the_plain_definitions() {
+        let frames = 2 * truepeak::CHUNK + 89;
+        let planes: Vec<Vec<f32>> = (0..3).map(|c| noise(frames + 5, c)).collect();
+        let mut peaks = Vec::new();
+        let ss = measure(&planes, frames, &mut peaks);
+        let want: f64 = planes
+            .iter()
+            .flat_map(|p| &p[..frames])
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum();
+        assert!((ss - want).abs() < 1e-4 * want, "{ss} vs {want}");
+        assert_eq!(peaks.len(), 3);
+        for (k, pk) in peaks.iter().enumerate() {
+            let r = k * truepeak::CHUNK..((k + 1) * truepeak::CHUNK).min(frames);
+            let want = planes
                 .iter()
-                .map(|v| (3.0 * v).clamp(-1.0, 1.0))
-                .collect(),
-        ));
-        for (i, (ch, x)) in cases.iter().enumerate() {
-            let want = full_meter(x, *ch, rate);
-            for block in [1152, 4096, 100, 7] {
-                let got = gated(x, *ch, rate, block);
-                assert!(
-                    (got - want).abs() <= 1e-6 * want.max(1e-9),
-                    "case {i}, block {block}: gated {got} vs full {want}"
-                );
-            }
+                .flat_map(|p| &p[r.clone()])
+                .fold(0f32, |m, v| m.max(v.abs()));
+            assert_eq!(*pk, want, "chunk {k}");
         }
+        let mut mono = Vec::new();
+        downmix(&planes, frames, &mut mono);
+        assert_eq!(mono.len(), frames);
+        for (j, m) in mono.iter().enumerate() {
+            let want = (planes[0][j] + planes[1][j] + planes[2][j]) / 3.0;
+            assert!((m - want).abs() < 1e-6);
+        }
+        downmix(&planes[..2], frames, &mut mono);
+        assert_eq!(mono[7], (planes[0][7] + planes[1][7]) * 0.5);
     }
 
     #[test]
-    fn the_gain_bounds_are_the_documented_values() {
-        // Sum of |coefficients| of the 4x branches (1.86) and 2x (2.31).
-        assert!((true_peak_gain(4) - 1.8642 * 1.01).abs() < 1e-3);
-        assert!((true_peak_gain(2) - 2.3068 * 1.01).abs() < 1e-3);
+    fn a_nan_sample_shows_in_the_sum_and_not_in_the_peak() {
+        let mut p = vec![0.25f32; 300];
+        p[260] = f32::NAN;
+        let mut peaks = Vec::new();
+        let ss = measure(&[p], 300, &mut peaks);
+        assert!(ss.is_nan());
+        assert_eq!(peaks, vec![0.25, 0.25]);
     }
 }

@@ -73,7 +73,7 @@ pub struct Analysis {
 }
 
 /// EBU R128 / ITU-R BS.1770-4 loudness (integrated and range by `loudness`,
-/// checked against the `ebur128` crate; true peak by `ebur128`).
+/// true peak by `truepeak`; both checked against the `ebur128` crate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loudness {
     /// Integrated loudness, LUFS (`None` when everything is below the
