@@ -2,7 +2,7 @@
 //!
 //! Exists so that the rest of the crate never sees a container or codec:
 //! it receives planar `f32` blocks (one decoded packet at a time, so a
-//! one-hour file is never held whole) through a [`PcmSink`]. Planar, as
+//! one-hour file is never held whole) through a `PcmSink`. Planar, as
 //! the decoders produce it: converting is one vectorised pass per plane,
 //! and every consumer (downmix, loudness, true peak) reads channels.
 //!

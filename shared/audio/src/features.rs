@@ -30,6 +30,8 @@ use std::sync::Arc;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
+use crate::lanes::{lane_sum, max_of};
+
 /// Sample rate of the analysis signal (mono), Hz.
 pub const ANALYSIS_SR: u32 = 11_025;
 /// Onset STFT window.
@@ -608,42 +610,6 @@ fn sin_cos_2pi(x: f32) -> (f32, f32) {
         + t2 * (-0.5
             + t2 * (1.0 / 24.0 + t2 * (-1.0 / 720.0 + t2 * (1.0 / 40_320.0 - t2 / 3_628_800.0))));
     (s, sign_c * c)
-}
-
-/// Largest value, at least 0 (compare-and-select lanes, which vectorise;
-/// the inputs are powers, never NaN); a short slice (most cells of the
-/// pitch grid span 2-20 bins) is folded serially, which skips the lane
-/// reduction.
-fn max_of(x: &[f32]) -> f32 {
-    if x.len() < 16 {
-        return x.iter().fold(0f32, |m, &v| if v > m { v } else { m });
-    }
-    let mut lanes = [0f32; 8];
-    let mut it = x.chunks_exact(8);
-    for c in &mut it {
-        for (l, &v) in lanes.iter_mut().zip(c) {
-            *l = if v > *l { v } else { *l };
-        }
-    }
-    let mut m = 0f32;
-    for &v in lanes.iter().chain(it.remainder()) {
-        m = if v > m { v } else { m };
-    }
-    m
-}
-
-/// Sum with 8 partial sums (vectorises; the order differs from a serial sum
-/// only by rounding).
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn lane_sum(x: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let mut it = x.chunks_exact(8);
-    for c in &mut it {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l += v;
-        }
-    }
-    lanes.iter().sum::<f32>() + it.remainder().iter().sum::<f32>()
 }
 
 /// Natural logarithm of a positive finite `x`, absolute error < 1e-3

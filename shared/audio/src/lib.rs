@@ -15,7 +15,8 @@
 //! over cores.
 //!
 //! Modules: [`decode`] (container/codec, robustness), `pipeline` (the single
-//! pass over PCM), `loudness` (EBU R128 I + LRA in that pass), `truepeak`
+//! pass over PCM), `lanes` (the shared 8-lane reductions), `loudness` (EBU R128 I + LRA in
+//! that pass), `truepeak`
 //! (gated true peak), `decimate`
 //! (half-band decimation to the analysis rate),
 //! [`features`] (STFT frame features), [`tempo`], [`key`],
@@ -26,11 +27,14 @@ pub mod decode;
 pub mod error;
 pub mod features;
 pub mod key;
+mod lanes;
 mod loudness;
 mod pipeline;
 pub mod report;
 pub mod structure;
 pub mod tempo;
+#[cfg(test)]
+mod testutil;
 mod truepeak;
 pub mod types;
 

@@ -376,17 +376,8 @@ fn energy_to_loudness(e: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::lcg;
     use ebur128::{EbuR128, Mode};
-
-    fn lcg(seed: u64) -> impl FnMut() -> f32 {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 23) as f32) - 1.0
-        }
-    }
 
     /// (integrated, range) by ours, fed in uneven blocks, and by ebur128.
     fn both(x: &[f32], ch: usize, rate: u32) -> ((Option<f64>, f64), (Option<f64>, f64)) {

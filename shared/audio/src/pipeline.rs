@@ -28,6 +28,7 @@ use crate::decimate::Decimator;
 use crate::decode::PcmSink;
 use crate::error::AudioError;
 use crate::features::{ANALYSIS_SR, FeatureExtractor};
+use crate::lanes::sum_sq_peak;
 use crate::loudness::LoudnessMeter;
 use crate::truepeak::{self, TruePeak};
 use crate::types::AnalysisOptions;
@@ -210,49 +211,6 @@ impl Spectral {
         self.sum_flatness += (geo / arith).clamp(0.0, 1.0);
         self.count += 1;
     }
-}
-
-/// Sum of squares and largest |sample| of `x` (NaN sum when a sample is
-/// NaN; NaN samples are ignored by the peak), one pass of 8 lanes.
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
-    let mut sq = [0f32; 8];
-    let mut pk = [0f32; 8];
-    let mut it = x.chunks_exact(8);
-    for c in &mut it {
-        for ((s, p), v) in sq.iter_mut().zip(pk.iter_mut()).zip(c) {
-            *s += v * v;
-            let a = v.abs();
-            *p = if a > *p { a } else { *p };
-        }
-    }
-    let mut s: f32 = sq.iter().sum();
-    let mut m = 0f32;
-    for &a in &pk {
-        m = if a > m { a } else { m };
-    }
-    for v in it.remainder() {
-        s += v * v;
-        let a = v.abs();
-        m = if a > m { a } else { m };
-    }
-    (s, m)
-}
-
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn sum_sq(x: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let mut it = x.chunks_exact(8);
-    for c in &mut it {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l += v * v;
-        }
-    }
-    let mut s: f32 = lanes.iter().sum();
-    for v in it.remainder() {
-        s += v * v;
-    }
-    s
 }
 
 /// `mono[j] = (a[j] + b[j]) / 2`.
@@ -607,7 +565,7 @@ impl PcmSink for Pipeline {
         let mut i = 0;
         while i < mono.len() {
             let take = (self.energy_hop - self.energy_n).min(mono.len() - i);
-            self.energy_acc += f64::from(sum_sq(&mono[i..i + take]));
+            self.energy_acc += f64::from(sum_sq_peak(&mono[i..i + take]).0);
             self.energy_n += take;
             i += take;
             if self.energy_n >= self.energy_hop {
@@ -639,19 +597,7 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A deterministic pseudo-random sequence in [-1, 1).
-    fn noise(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 23) as f32) - 1.0
-            })
-            .collect()
-    }
+    use crate::testutil::noise;
 
     #[test]
     fn one_pass_measures_match_the_plain_definitions() {

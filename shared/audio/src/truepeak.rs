@@ -23,6 +23,8 @@
 //! dynamics: quiet passages are; a mastered, limited track is interpolated
 //! almost everywhere.
 
+use crate::lanes::peak_abs;
+
 /// Frames per gating chunk.
 pub(crate) const CHUNK: usize = 256;
 /// `ebur128`'s interpolator length (all phases together).
@@ -167,41 +169,11 @@ fn mac(acc: &mut [f32], c: f32, x: &[f32]) {
     }
 }
 
-/// Largest absolute value (0 for an empty slice), 8 lanes of
-/// compare-and-select, which vectorises.
-#[inline(never)]
-pub(crate) fn peak_abs(x: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let mut it = x.chunks_exact(8);
-    for c in &mut it {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            let a = v.abs();
-            *l = if a > *l { a } else { *l };
-        }
-    }
-    let mut m = 0f32;
-    for a in lanes.iter().chain(it.remainder()).map(|v| v.abs()) {
-        m = if a > m { a } else { m };
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::noise;
     use ebur128::{EbuR128, Mode};
-
-    fn noise(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 23) as f32) - 1.0
-            })
-            .collect()
-    }
 
     /// `ebur128`'s true peak of interleaved `x`, all channels.
     fn oracle(x: &[f32], ch: usize, rate: u32) -> f64 {
