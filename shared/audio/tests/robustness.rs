@@ -261,6 +261,54 @@ fn six_channels() {
     );
 }
 
+/// The whole front end (decode to planes, chunk peaks, loudness, true
+/// peak) against the `ebur128` meter on the same samples: a float WAV so
+/// nothing is requantised. The right channel is an fs/4 sine at 45 degrees,
+/// whose samples sit 3 dB below its peak, so the true peak is inter-sample.
+#[test]
+fn loudness_and_true_peak_match_ebur128_end_to_end() {
+    let sr = 48_000;
+    let n = sr as usize * 10;
+    let mut x = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let t = i as f32 / sr as f32;
+        let swell = 0.2 + 0.15 * (2.0 * std::f32::consts::PI * 0.3 * t).sin();
+        x.push(swell * (2.0 * std::f32::consts::PI * 997.0 * t).sin());
+        let q = std::f32::consts::FRAC_PI_2 * i as f32 + std::f32::consts::FRAC_PI_4;
+        // faded in over the second half's first second (a step would ring
+        // above 0.5)
+        let fade = ((t - 5.0).clamp(0.0, 1.0) * std::f32::consts::FRAC_PI_2).sin();
+        x.push(0.5 * fade * fade * q.sin());
+    }
+    let a = analyze_bytes(&wav(&x, sr, 2, 32, true), Some("wav"), &opts()).expect("decodes");
+    let mut m = ebur128::EbuR128::new(
+        2,
+        sr,
+        ebur128::Mode::I | ebur128::Mode::LRA | ebur128::Mode::TRUE_PEAK,
+    )
+    .expect("meter");
+    m.add_frames_f32(&x).expect("frames");
+    let tp = (0..2)
+        .map(|c| m.true_peak(c).expect("tp"))
+        .fold(0f64, f64::max);
+    let want_tp = 20.0 * tp.log10();
+    let got_tp = a.loudness.true_peak_dbtp.expect("true peak");
+    assert!((got_tp - want_tp).abs() < 1e-4, "TP {got_tp} vs {want_tp}");
+    assert!(
+        got_tp > -6.1 && got_tp < -5.9,
+        "the inter-sample peak of 0.5: {got_tp}"
+    );
+    let want_i = m.loudness_global().expect("I");
+    let got_i = a.loudness.integrated_lufs.expect("I");
+    assert!((got_i - want_i).abs() < 1e-3, "I {got_i} vs {want_i}");
+    let want_lra = m.loudness_range().expect("LRA");
+    let got_lra = a.loudness.range_lu.expect("LRA");
+    assert!(
+        (got_lra - want_lra).abs() < 1e-3,
+        "LRA {got_lra} vs {want_lra}"
+    );
+}
+
 #[test]
 fn garbage_and_empty_are_invalid_input() {
     let garbage: Vec<u8> = (0..50_000u32)
