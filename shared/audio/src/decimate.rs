@@ -19,6 +19,8 @@
 
 use std::f64::consts::PI;
 
+use multiversion::multiversion;
+
 /// One half-band decimate-by-2 stage, zero-phase: output `m` is the
 /// filtered input at index `2m` (samples before the start count as zero),
 /// so the cascade adds no delay.
@@ -122,7 +124,7 @@ impl HalfBand {
 /// `acc[j] = 0.5 acc[j] + sum_i coef[i] (odds[j + k - 1 - i] + odds[j + k + i])`.
 /// A function of its own so the slices are known not to alias (the loop
 /// then vectorises).
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
+#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
 fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
     let m = acc.len();
     for a in acc.iter_mut() {
@@ -138,7 +140,7 @@ fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
 }
 
 /// `out = [x[0], x[2], ..., x[2(n-1)]]` (`x` holds at least `2n - 1` values).
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
+#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
 fn gather_even(x: &[f32], n: usize, out: &mut Vec<f32>) {
     out.clear();
     if n == 0 {

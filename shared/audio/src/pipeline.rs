@@ -20,6 +20,8 @@
 
 use std::sync::Arc;
 
+use multiversion::multiversion;
+
 use realfft::{RealFftPlanner, RealToComplex};
 use rubato::{FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, WindowFunction};
 use rustfft::num_complex::Complex;
@@ -214,7 +216,7 @@ impl Spectral {
 }
 
 /// `mono[j] = (a[j] + b[j]) / 2`.
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
+#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
 fn mix2(mono: &mut [f32], a: &[f32], b: &[f32]) {
     for ((m, x), y) in mono.iter_mut().zip(a).zip(b) {
         *m = (x + y) * 0.5;
@@ -222,7 +224,7 @@ fn mix2(mono: &mut [f32], a: &[f32], b: &[f32]) {
 }
 
 /// `mono[j] += a[j]`.
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
+#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
 fn add_into(mono: &mut [f32], a: &[f32]) {
     for (m, x) in mono.iter_mut().zip(a) {
         *m += x;

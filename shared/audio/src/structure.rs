@@ -170,6 +170,14 @@ pub fn analyse(inp: &StructureInput) -> Structure {
     let frame_s = dur / m as f64;
     let w = ((8.0 / frame_s).round() as usize).clamp(3, m / 3 + 1);
     let sigma = w as f64 / 2.0;
+    // the Gaussian taper of the checkerboard kernel, once (not per centre)
+    let side = 2 * w;
+    let mut taper = vec![0f64; side * side];
+    for (k, g) in taper.iter_mut().enumerate() {
+        let x = (k / side) as f64 - w as f64 + 0.5;
+        let y = (k % side) as f64 - w as f64 + 0.5;
+        *g = (-(x * x + y * y) / (2.0 * sigma * sigma)).exp();
+    }
     let mut nov = vec![0f64; m];
     for (c, nv) in nov.iter_mut().enumerate() {
         let mut acc = 0.0;
@@ -180,8 +188,7 @@ pub fn analyse(inp: &StructureInput) -> Structure {
                 if i < 0 || j < 0 || i >= m as isize || j >= m as isize {
                     continue;
                 }
-                let (x, y) = (di as f64 + 0.5, dj as f64 + 0.5);
-                let g = (-(x * x + y * y) / (2.0 * sigma * sigma)).exp();
+                let g = taper[(di + w as isize) as usize * side + (dj + w as isize) as usize];
                 let sign = if (di < 0) == (dj < 0) { 1.0 } else { -1.0 };
                 acc += sign * g * ssm[i as usize * m + j as usize];
                 norm += g;

@@ -25,6 +25,8 @@
 
 use crate::lanes::peak_abs;
 
+use multiversion::multiversion;
+
 /// Frames per gating chunk.
 pub(crate) const CHUNK: usize = 256;
 /// `ebur128`'s interpolator length (all phases together).
@@ -128,13 +130,10 @@ impl TruePeak {
                     self.buf.clear();
                     self.buf.extend_from_slice(&self.hist[c]);
                     self.buf.extend_from_slice(x);
+                    self.acc.resize(x.len(), 0.0);
                     for coef in &self.phases {
-                        self.acc.clear();
-                        self.acc.resize(x.len(), 0.0);
-                        for (i, &ci) in coef.iter().enumerate() {
-                            mac(&mut self.acc, ci, &self.buf[keep - i..keep - i + x.len()]);
-                        }
-                        self.max = self.max.max(peak_abs(&self.acc));
+                        let p = phase_peak(&mut self.acc[..x.len()], coef, &self.buf, keep);
+                        self.max = self.max.max(p);
                     }
                 }
                 let h = &mut self.hist[c];
@@ -160,13 +159,19 @@ impl TruePeak {
     }
 }
 
-/// `acc[j] += c * x[j]`, summed in `ebur128`'s order when called tap by
-/// tap.
-#[inline(never)] // keeps the slices noalias, so the loop vectorises
-fn mac(acc: &mut [f32], c: f32, x: &[f32]) {
-    for (a, v) in acc.iter_mut().zip(x) {
-        *a += *v * c;
+/// Largest |output| of one interpolation phase over a chunk: `acc[j] =
+/// sum_i coef[i] buf[keep - i + j]`, each tap applied to the whole chunk
+/// in turn (so the sums run in `ebur128`'s order and the loop vectorises).
+#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+fn phase_peak(acc: &mut [f32], coef: &[f32], buf: &[f32], keep: usize) -> f32 {
+    let n = acc.len();
+    acc.fill(0.0);
+    for (i, &ci) in coef.iter().enumerate() {
+        for (a, v) in acc.iter_mut().zip(&buf[keep - i..keep - i + n]) {
+            *a += *v * ci;
+        }
     }
+    peak_abs(acc)
 }
 
 #[cfg(test)]
