@@ -25,7 +25,9 @@
 //!   the same instructions per frame there and the warm-up would be loss.
 //!   (An earlier split moved the numerators into vectorised passes over
 //!   MB-sized f64 buffers, which fell out of cache: slower, not kept.)
-//!   Frames reach the filter through per-pair planes of one block;
+//!   Frames reach the filter through per-pair planes of one block (one
+//!   chain where the blocks would pass 16 MB: rates of several hundred
+//!   kHz);
 //! * each filtered sample is squared once into a 100 ms sum; 400 ms gating
 //!   blocks (75 % overlap) and 3 s short-term windows (every second, the
 //!   first at 3 s, as libebur128) are sums of those;
@@ -432,6 +434,10 @@ struct Run {
 /// Frames buffered per block by the sequential kernel (bounded memory, and
 /// long runs between calls).
 const SEQ_BLOCK: usize = 4096;
+/// Most bytes the split kernel's blocks may hold (all channels): beyond it
+/// (very high rates with many channels, where a warm-up is long) one chain
+/// per pair is used, so memory stays bounded.
+const SPLIT_MAX_BYTES: usize = 16 << 20;
 /// Split block length in warm-up lengths: 1.8 frames per step at 16x.
 const SPLIT_BLOCK_WARMUPS: usize = 16;
 
@@ -496,16 +502,17 @@ impl LoudnessMeter {
             return None;
         }
         let coefs = Coefs::new(rate);
-        let (kernel, block, warm) = match (kernel, settle_frames(&coefs)) {
-            (Kernel::Sequential, _) | (_, None) => (Kernel::Sequential, SEQ_BLOCK, 0),
-            (k, Some(w)) => {
-                let w = w + (w & 1);
-                let b = block.map_or(SPLIT_BLOCK_WARMUPS * w, |b| (b + (b & 1)).max(w + 2));
-                (k, b, w)
-            }
-        };
         let w = channel_weights(channels);
         let used: Vec<usize> = (0..channels).filter(|&c| w[c] > 0.0).collect();
+        let split = settle_frames(&coefs).and_then(|w| {
+            let w = w + (w & 1);
+            let b = block.map_or(SPLIT_BLOCK_WARMUPS * w, |b| (b + (b & 1)).max(w + 2));
+            (b * used.len() * size_of::<f32>() <= SPLIT_MAX_BYTES).then_some((b, w))
+        });
+        let (kernel, block, warm) = match (kernel, split) {
+            (Kernel::Sequential, _) | (_, None) => (Kernel::Sequential, SEQ_BLOCK, 0),
+            (k, Some((b, w))) => (k, b, w),
+        };
         let state = PairState {
             dither: DITHER,
             ..PairState::default()
@@ -869,6 +876,20 @@ mod tests {
                 same_energies(&seq, &m, 1e-12, &format!("{k:?} block {b}"));
             }
         }
+    }
+
+    #[test]
+    fn the_split_buffers_stay_bounded() {
+        let k = Kernel::SplitUnfused;
+        let m = LoudnessMeter::with_kernel(2, 44_100, k, None).expect("m");
+        assert_eq!(m.kernel, k);
+        assert!(m.block * 2 * 4 <= SPLIT_MAX_BYTES);
+        // 5 weighted channels (of 64) at 384 kHz would need ~20 MB of
+        // blocks, at 2.8 MHz ~150 MB: one chain
+        let m = LoudnessMeter::with_kernel(64, 384_000, k, None).expect("m");
+        assert_eq!((m.kernel, m.block), (Kernel::Sequential, SEQ_BLOCK));
+        let m = LoudnessMeter::with_kernel(2, 2_822_400, k, None).expect("m");
+        assert_eq!((m.kernel, m.block), (Kernel::Sequential, SEQ_BLOCK));
     }
 
     #[test]
