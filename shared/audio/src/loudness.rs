@@ -108,41 +108,77 @@ impl Coefs {
     }
 }
 
-/// Filter state of one channel pair (lanes: channel a, b); direct form I.
-/// Stage 2 runs one sample behind stage 1 and reads its input from stage
-/// 1's output history.
-#[derive(Clone, Copy, Default)]
-struct PairState {
+/// Filter state of `N` lanes (a channel pair, or two chains of one pair
+/// side by side); direct form I. Stage 2 runs one sample behind stage 1 and
+/// reads its input from stage 1's output history.
+#[derive(Clone, Copy)]
+struct State<const N: usize> {
     /// Stage-1 input history.
-    x1: [L; 2],
-    x2: [L; 2],
+    x1: [L; N],
+    x2: [L; N],
     /// Stage-1 outputs, newest first.
-    y1: [L; 2],
-    y2: [L; 2],
-    y3: [L; 2],
+    y1: [L; N],
+    y2: [L; N],
+    y3: [L; N],
     /// Stage-2 outputs.
-    z1: [L; 2],
-    z2: [L; 2],
+    z1: [L; N],
+    z2: [L; N],
     dither: L,
 }
 
-/// Filters the frames of channels `a` and `b` and returns the sums of the
-/// squared K-weighted outputs. Each lane's recursion is one multiply and
-/// one subtraction per step; everything else is off that chain.
-#[inline(never)] // its own function so the loop is compiled for this shape
-fn run_pair(c: &Coefs, st: &mut PairState, a: &[f32], b: &[f32]) -> [L; 2] {
-    let mut s = *st;
-    let mut k: [L; 2] = [0.0; 2];
-    for (&xa, &xb) in a.iter().zip(b) {
+/// One chain per channel pair (lanes: channel a, b).
+type PairState = State<2>;
+/// Two chains of one channel pair (lanes: chain 1 channel a, b; chain 2
+/// channel a, b).
+type QuadState = State<4>;
+
+impl<const N: usize> State<N> {
+    /// At rest, with the dither's amplitude.
+    fn rest() -> Self {
+        State {
+            x1: [0.0; N],
+            x2: [0.0; N],
+            y1: [0.0; N],
+            y2: [0.0; N],
+            y3: [0.0; N],
+            z1: [0.0; N],
+            z2: [0.0; N],
+            dither: DITHER,
+        }
+    }
+
+    /// The same histories with lanes rearranged by `f`.
+    fn lanes<const M: usize>(&self, f: impl Fn([L; N]) -> [L; M]) -> State<M> {
+        State {
+            x1: f(self.x1),
+            x2: f(self.x2),
+            y1: f(self.y1),
+            y2: f(self.y2),
+            y3: f(self.y3),
+            z1: f(self.z1),
+            z2: f(self.z2),
+            dither: self.dither,
+        }
+    }
+
+    /// One step of every lane for the inputs `x` (dither added here); adds
+    /// the squared K-weighted outputs to `k`. The input terms come first:
+    /// only the last two operations of each stage wait on its previous
+    /// outputs (with FMA a chain of 2 per 2 steps; with the feedback term
+    /// innermost it was 5, and the kernel 1.5x slower).
+    #[inline(always)]
+    fn step<M: MulAdd>(&mut self, c: &Coefs, x: [f32; N], k: &mut [L; N]) {
+        let s = self;
         s.dither = -s.dither;
-        let v = [L::from(xa) + s.dither, L::from(xb) + s.dither];
-        let mut y: [L; 2] = [0.0; 2];
-        let mut z: [L; 2] = [0.0; 2];
-        for i in 0..2 {
-            y[i] =
-                (c.b0 * v[i] + c.b1 * s.x1[i] + c.b2 * s.x2[i] - c.a2 * s.y2[i]) - c.a1 * s.y1[i];
-            z[i] = ((s.y1[i] + s.y3[i]) - (s.y2[i] + s.y2[i]) - c.c2 * s.z2[i]) - c.c1 * s.z1[i];
-            k[i] += z[i] * z[i];
+        let v: [L; N] = std::array::from_fn(|i| L::from(x[i]) + s.dither);
+        let mut y: [L; N] = [0.0; N];
+        let mut z: [L; N] = [0.0; N];
+        for i in 0..N {
+            let t = M::mul_add(c.b0, v[i], M::mul_add(c.b1, s.x1[i], c.b2 * s.x2[i]));
+            y[i] = M::mul_add(-c.a1, s.y1[i], M::mul_add(-c.a2, s.y2[i], t));
+            let u = (s.y1[i] + s.y3[i]) - (s.y2[i] + s.y2[i]);
+            z[i] = M::mul_add(-c.c1, s.z1[i], M::mul_add(-c.c2, s.z2[i], u));
+            k[i] = M::mul_add(z[i], z[i], k[i]);
         }
         s.x2 = s.x1;
         s.x1 = v;
@@ -151,6 +187,18 @@ fn run_pair(c: &Coefs, st: &mut PairState, a: &[f32], b: &[f32]) -> [L; 2] {
         s.y1 = y;
         s.z2 = s.z1;
         s.z1 = z;
+    }
+}
+
+/// Filters the frames of channels `a` and `b` and returns the sums of the
+/// squared K-weighted outputs (one chain; each lane's recursion is one
+/// multiply and one addition per step).
+#[inline(never)] // its own function so the loop is compiled for this shape
+fn run_pair(c: &Coefs, st: &mut PairState, a: &[f32], b: &[f32]) -> [L; 2] {
+    let mut s = *st;
+    let mut k: [L; 2] = [0.0; 2];
+    for (&xa, &xb) in a.iter().zip(b) {
+        s.step::<Unfused>(c, [xa, xb], &mut k);
     }
     *st = s;
     k
@@ -184,52 +232,6 @@ impl MulAdd for Fused {
     }
 }
 
-/// Filter state of two chains of one channel pair side by side (lanes:
-/// chain 1 channel a, b; chain 2 channel a, b); as [`PairState`].
-#[derive(Clone, Copy, Default)]
-struct QuadState {
-    x1: [L; 4],
-    x2: [L; 4],
-    y1: [L; 4],
-    y2: [L; 4],
-    y3: [L; 4],
-    z1: [L; 4],
-    z2: [L; 4],
-    dither: L,
-}
-
-impl QuadState {
-    /// Chain 1 continues `st`; chain 2 starts from rest.
-    fn from_pair(st: &PairState) -> Self {
-        let two = |v: [L; 2]| [v[0], v[1], 0.0, 0.0];
-        QuadState {
-            x1: two(st.x1),
-            x2: two(st.x2),
-            y1: two(st.y1),
-            y2: two(st.y2),
-            y3: two(st.y3),
-            z1: two(st.z1),
-            z2: two(st.z2),
-            dither: st.dither,
-        }
-    }
-
-    /// Chain 2's state.
-    fn second(&self) -> PairState {
-        let hi = |v: [L; 4]| [v[2], v[3]];
-        PairState {
-            x1: hi(self.x1),
-            x2: hi(self.x2),
-            y1: hi(self.y1),
-            y2: hi(self.y2),
-            y3: hi(self.y3),
-            z1: hi(self.z1),
-            z2: hi(self.z2),
-            dither: self.dither,
-        }
-    }
-}
-
 /// One stretch of a channel pair: (channel a, channel b), equally long.
 type Frames<'a> = (&'a [f32], &'a [f32]);
 
@@ -242,35 +244,9 @@ fn run_quad<M: MulAdd>(c: &Coefs, st: &mut QuadState, f1: Frames, f2: Frames) ->
     let mut s = *st;
     let mut k: [L; 4] = [0.0; 4];
     let n = f1.0.len().min(f1.1.len()).min(f2.0.len()).min(f2.1.len());
-    let (a1s, b1s, a2s, b2s) = (&f1.0[..n], &f1.1[..n], &f2.0[..n], &f2.1[..n]);
+    let (a1, b1, a2, b2) = (&f1.0[..n], &f1.1[..n], &f2.0[..n], &f2.1[..n]);
     for j in 0..n {
-        let (a1, b1, a2, b2) = (a1s[j], b1s[j], a2s[j], b2s[j]);
-        s.dither = -s.dither;
-        let d = s.dither;
-        let v = [
-            L::from(a1) + d,
-            L::from(b1) + d,
-            L::from(a2) + d,
-            L::from(b2) + d,
-        ];
-        let mut y: [L; 4] = [0.0; 4];
-        let mut z: [L; 4] = [0.0; 4];
-        for i in 0..4 {
-            // the input terms first: only the last two operations wait on
-            // the previous outputs (a chain of 2 FMAs per 2 steps)
-            let t = M::mul_add(c.b0, v[i], M::mul_add(c.b1, s.x1[i], c.b2 * s.x2[i]));
-            y[i] = M::mul_add(-c.a1, s.y1[i], M::mul_add(-c.a2, s.y2[i], t));
-            let u = (s.y1[i] + s.y3[i]) - (s.y2[i] + s.y2[i]);
-            z[i] = M::mul_add(-c.c1, s.z1[i], M::mul_add(-c.c2, s.z2[i], u));
-            k[i] = M::mul_add(z[i], z[i], k[i]);
-        }
-        s.x2 = s.x1;
-        s.x1 = v;
-        s.y3 = s.y2;
-        s.y2 = s.y1;
-        s.y1 = y;
-        s.z2 = s.z1;
-        s.z1 = z;
+        s.step::<M>(c, [a1[j], b1[j], a2[j], b2[j]], &mut k);
     }
     *st = s;
     k
@@ -513,10 +489,7 @@ impl LoudnessMeter {
             (Kernel::Sequential, _) | (_, None) => (Kernel::Sequential, SEQ_BLOCK, 0),
             (k, Some((b, w))) => (k, b, w),
         };
-        let state = PairState {
-            dither: DITHER,
-            ..PairState::default()
-        };
+        let state = PairState::rest();
         let pairs: Vec<Pair> = used
             .chunks(2)
             .map(|p| Pair {
@@ -655,7 +628,8 @@ impl LoudnessMeter {
             start = c;
         }
         for p in &mut self.pairs {
-            let mut q = QuadState::from_pair(&p.state);
+            // chain 1 continues the pair's state, chain 2 starts from rest
+            let mut q: QuadState = p.state.lanes(|v| [v[0], v[1], 0.0, 0.0]);
             for r in &mut self.runs {
                 let f1 = p.frames(r.start, r.len);
                 let f2 = p.frames(h - w + r.start, r.len);
@@ -663,7 +637,7 @@ impl LoudnessMeter {
                 r.e1 += p.wa * k[0] + p.wb * k[1];
                 r.e2 += p.wa * k[2] + p.wb * k[3];
             }
-            p.state = q.second();
+            p.state = q.lanes(|v| [v[2], v[3]]);
             p.clear();
         }
         for i in 0..self.runs.len() {
