@@ -32,7 +32,9 @@ use std::sync::Arc;
 use multiversion::multiversion;
 
 use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
+
+use crate::plans;
 
 use crate::lanes::{lane_sum, max_of};
 
@@ -103,8 +105,8 @@ struct PairFft {
 }
 
 impl PairFft {
-    fn new(planner: &mut FftPlanner<f32>, n: usize) -> Self {
-        let fft = planner.plan_fft_forward(n);
+    fn new(n: usize) -> Self {
+        let fft = plans::forward_f32(n);
         let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
         PairFft {
             n,
@@ -139,7 +141,7 @@ impl PairFft {
 }
 
 /// `z[j] = a[j] w[j] + i b[j] w[j]`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn pack_windowed(z: &mut [Complex<f32>], a: &[f32], b: &[f32], w: &[f32]) {
     let n = z.len().min(a.len()).min(b.len()).min(w.len());
     let (z, a, b, w) = (&mut z[..n], &a[..n], &b[..n], &w[..n]);
@@ -151,7 +153,7 @@ fn pack_windowed(z: &mut [Complex<f32>], a: &[f32], b: &[f32], w: &[f32]) {
 /// Power spectra of the two real frames packed in one complex spectrum:
 /// for bin `k` (`fwd[j] = Z[k]`, `rev[len - 1 - j] = Z[n - k]`),
 /// `A[k] = (Z[k] + conj Z[n-k]) / 2` and `B[k] = (Z[k] - conj Z[n-k]) / 2i`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn separate_powers(pa: &mut [f32], pb: &mut [f32], fwd: &[Complex<f32>], rev: &[Complex<f32>]) {
     let m = pa.len().min(pb.len()).min(fwd.len()).min(rev.len());
     let (pa, pb, fwd) = (&mut pa[..m], &mut pb[..m], &fwd[..m]);
@@ -228,9 +230,8 @@ impl Default for FeatureExtractor {
 impl FeatureExtractor {
     /// A fresh extractor.
     pub fn new() -> Self {
-        let mut planner = FftPlanner::<f32>::new();
-        let onset_fft = PairFft::new(&mut planner, ONSET_N);
-        let pitch_fft = PairFft::new(&mut planner, PITCH_N);
+        let onset_fft = PairFft::new(ONSET_N);
+        let pitch_fft = PairFft::new(PITCH_N);
         let sr = ANALYSIS_SR as f32;
         let onset_bin_hz = sr / ONSET_N as f32;
         let onset_bins = ((5000.0 / onset_bin_hz) as usize).min(ONSET_N / 2 - 1);
@@ -450,7 +451,7 @@ impl FeatureExtractor {
 
 /// [`FeatureExtractor::pitch_frame`]: a free function so that it can be
 /// compiled for AVX2 too (its loops are most of the pitch path).
-#[multiversion(targets("x86_64+avx2+fma"))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn pitch_frame(fx: &mut FeatureExtractor) {
     let n = PITCH_N;
     // pitch grid
@@ -546,7 +547,7 @@ pub fn onset_frame_offset_s() -> f64 {
 }
 
 /// `out[k] = ln(1 + 10 |X[k]|)` from the power `|X[k]|^2`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn log_magnitude(out: &mut [f32], power: &[f32]) {
     for (l, &p) in out.iter_mut().zip(power) {
         *l = fast_ln(1.0 + 10.0 * p.sqrt());
@@ -571,7 +572,7 @@ fn find_peaks(out: &mut Vec<u32>, x: &[f32], thr: f32) -> usize {
 }
 
 /// `x[k] = sqrt(x[k])`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn sqrt_in_place(x: &mut [f32]) {
     for v in x.iter_mut() {
         *v = v.sqrt();
@@ -579,7 +580,7 @@ fn sqrt_in_place(x: &mut [f32]) {
 }
 
 /// `out[k] = fast_ln(x[k] + 1e-12)`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn ln_eps(out: &mut [f32], x: &[f32]) {
     for (o, &v) in out.iter_mut().zip(x) {
         *o = fast_ln(v + 1e-12);
@@ -590,7 +591,7 @@ fn ln_eps(out: &mut [f32], x: &[f32]) {
 /// between `cur[k - 1]` (bin `k`) and the maximum of `prev[k - 1..=k + 1]`
 /// (the older frame, maximum-filtered across 3 bins); `diff` is scratch of
 /// `cur.len()`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn superflux(diff: &mut [f32], cur: &[f32], prev: &[f32]) -> f32 {
     let n = diff.len().min(cur.len()).min(prev.len().saturating_sub(2));
     let (diff, cur) = (&mut diff[..n], &cur[..n]);

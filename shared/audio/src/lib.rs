@@ -30,6 +30,7 @@ pub mod key;
 mod lanes;
 mod loudness;
 mod pipeline;
+mod plans;
 pub mod report;
 pub mod structure;
 pub mod tempo;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use multiversion::multiversion;
 
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::RealToComplex;
 use rubato::{FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, WindowFunction};
 use rustfft::num_complex::Complex;
 
@@ -111,8 +111,7 @@ impl Spectral {
             .next_power_of_two()
             .clamp(256, 8192);
         let hop = (f64::from(sr) * 0.25) as usize;
-        let mut planner = RealFftPlanner::<f32>::new();
-        let fft = planner.plan_fft_forward(n);
+        let fft = crate::plans::real_forward_f32(n);
         let inp = fft.make_input_vec();
         let spec = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -215,16 +214,37 @@ impl Spectral {
     }
 }
 
-/// `mono[j] = (a[j] + b[j]) / 2`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
-fn mix2(mono: &mut [f32], a: &[f32], b: &[f32]) {
-    for ((m, x), y) in mono.iter_mut().zip(a).zip(b) {
-        *m = (x + y) * 0.5;
+/// `mono[j] = (a[j] + b[j]) / 2`, returning the sum of the `mono[j]^2`
+/// added exactly as [`sum_sq_peak`] adds them (8 lanes, then the rest):
+/// the energy curve is read off the mix as it is made.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+fn mix2_sq(mono: &mut [f32], a: &[f32], b: &[f32]) -> f32 {
+    let n = mono.len().min(a.len()).min(b.len());
+    let (mono, a, b) = (&mut mono[..n], &a[..n], &b[..n]);
+    let full = n - n % 8;
+    let mut sq = [0f32; 8];
+    for ((mc, ac), bc) in mono[..full]
+        .chunks_exact_mut(8)
+        .zip(a.chunks_exact(8))
+        .zip(b.chunks_exact(8))
+    {
+        for l in 0..8 {
+            let m = (ac[l] + bc[l]) * 0.5;
+            mc[l] = m;
+            sq[l] += m * m;
+        }
     }
+    let mut s: f32 = sq.iter().sum();
+    for j in full..n {
+        let m = (a[j] + b[j]) * 0.5;
+        mono[j] = m;
+        s += m * m;
+    }
+    s
 }
 
 /// `mono[j] += a[j]`.
-#[multiversion(targets("x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
 fn add_into(mono: &mut [f32], a: &[f32]) {
     for (m, x) in mono.iter_mut().zip(a) {
         *m += x;
@@ -232,14 +252,18 @@ fn add_into(mono: &mut [f32], a: &[f32]) {
 }
 
 /// Mono mix of `frames` frames of `planes` into `mono` (two or more
-/// channels; a mono stream is used as it is).
+/// channels; a mono stream is used as it is). The front end mixes a pair
+/// with [`mix2_sq`] itself, segment by segment of the energy curve.
 fn downmix(planes: &[Vec<f32>], frames: usize, mono: &mut Vec<f32>) {
-    mono.clear();
-    mono.resize(frames, 0.0);
     match planes {
-        [a, b] => mix2(mono, &a[..frames], &b[..frames]),
-        _ => {
-            for p in planes {
+        [a, b] => {
+            mono.resize(frames, 0.0);
+            mix2_sq(mono, &a[..frames], &b[..frames]);
+        }
+        [first, rest @ ..] => {
+            mono.clear();
+            mono.extend_from_slice(&first[..frames]);
+            for p in rest {
                 add_into(mono, &p[..frames]);
             }
             let inv = 1.0 / planes.len().max(1) as f32;
@@ -247,6 +271,7 @@ fn downmix(planes: &[Vec<f32>], frames: usize, mono: &mut Vec<f32>) {
                 *m *= inv;
             }
         }
+        [] => mono.clear(),
     }
 }
 
@@ -555,19 +580,25 @@ impl PcmSink for Pipeline {
             tp.push(planes, frames, &peaks);
         }
         let mut mix = std::mem::take(&mut self.mono);
-        let mono: &[f32] = if planes.len() == 1 {
-            &planes[0][..frames]
-        } else {
+        let pair = planes.len() == 2;
+        if pair {
+            // every frame is written by mix2_sq below
+            mix.resize(frames, 0.0);
+        } else if planes.len() > 2 {
             downmix(planes, frames, &mut mix);
-            &mix
-        };
-        if let Some(s) = self.spectral.as_mut() {
-            s.push(mono);
         }
         let mut i = 0;
-        while i < mono.len() {
-            let take = (self.energy_hop - self.energy_n).min(mono.len() - i);
-            self.energy_acc += f64::from(sum_sq_peak(&mono[i..i + take]).0);
+        while i < frames {
+            let take = (self.energy_hop - self.energy_n).min(frames - i);
+            let r = i..i + take;
+            let sq = if pair {
+                mix2_sq(&mut mix[r.clone()], &planes[0][r.clone()], &planes[1][r])
+            } else if planes.len() == 1 {
+                sum_sq_peak(&planes[0][r]).0
+            } else {
+                sum_sq_peak(&mix[r]).0
+            };
+            self.energy_acc += f64::from(sq);
             self.energy_n += take;
             i += take;
             if self.energy_n >= self.energy_hop {
@@ -576,6 +607,14 @@ impl PcmSink for Pipeline {
                 self.energy_acc = 0.0;
                 self.energy_n = 0;
             }
+        }
+        let mono: &[f32] = if planes.len() == 1 {
+            &planes[0][..frames]
+        } else {
+            &mix[..frames]
+        };
+        if let Some(s) = self.spectral.as_mut() {
+            s.push(mono);
         }
         let mut out = std::mem::take(&mut self.dec_out);
         self.dec.process(mono, &mut out);

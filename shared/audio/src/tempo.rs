@@ -26,7 +26,6 @@
 //!    sets the `varies` flag.
 
 use multiversion::multiversion;
-use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
 /// Prior centre, BPM (log-normal; see docs/audio.md).
@@ -91,12 +90,11 @@ fn running_mean(x: &[f32], half: usize) -> Vec<f32> {
 }
 
 /// Autocorrelation for lags `0..=max_lag`, normalised so lag 0 is 1.
-/// `planner` caches the plans (and their twiddles) across calls.
-fn autocorr(planner: &mut FftPlanner<f64>, x: &[f32], max_lag: usize) -> Vec<f64> {
+/// The plans (and their twiddles) are the thread's ([`crate::plans`]).
+fn autocorr(x: &[f32], max_lag: usize) -> Vec<f64> {
     let n = x.len();
     let size = (n + max_lag + 1).next_power_of_two();
-    let fwd = planner.plan_fft_forward(size);
-    let inv = planner.plan_fft_inverse(size);
+    let (fwd, inv) = crate::plans::pair_f64(size);
     let mut buf: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(f64::from(v), 0.0)).collect();
     buf.resize(size, Complex::new(0.0, 0.0));
     fwd.process(&mut buf);
@@ -224,7 +222,7 @@ fn track_beats(local: &[f32], period: f64, tightness: f64) -> Vec<usize> {
 /// empty slices): the maximum in 4 lanes (vectorised, branch-free; the
 /// sums are compared exactly as computed), then a scan for its first
 /// position. A compare-and-branch per candidate mispredicted often.
-#[multiversion(targets("x86_64+avx2+fma"))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn argmax_sum(a: &[f64], b: &[f64]) -> Option<(f64, usize)> {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -347,8 +345,7 @@ pub fn estimate(onset_full: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> Tem
     // 2. autocorrelation
     let max_lag = ((60.0 / 20.0) * fps) as usize + 2; // down to 20 BPM (bar multiples)
     let max_lag = max_lag.min(n - 1);
-    let mut planner = FftPlanner::<f64>::new();
-    let acf = autocorr(&mut planner, &env, max_lag);
+    let acf = autocorr(&env, max_lag);
     let lag_of = |bpm: f64| 60.0 * fps / bpm;
     // strongest pulse between 40 and 300 BPM (weighted by the prior)
     let (l_lo, l_hi) = (
@@ -508,7 +505,7 @@ pub fn estimate(onset_full: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> Tem
         .map(|&b| ((b + first) as f64 / fps + offset_s).max(0.0))
         .collect();
     // 6. varies: local periods in 12 s windows near the global period
-    res.varies = local_tempo_varies(&mut planner, &env, period, fps);
+    res.varies = local_tempo_varies(&env, period, fps);
     // confidence: margin over the runner-up with a different tempo, times clarity
     let runner = cands
         .iter()
@@ -527,7 +524,7 @@ pub fn estimate(onset_full: &[f32], fps: f64, min_bpm: f64, max_bpm: f64) -> Tem
     res
 }
 
-fn local_tempo_varies(planner: &mut FftPlanner<f64>, env: &[f32], period: f64, fps: f64) -> bool {
+fn local_tempo_varies(env: &[f32], period: f64, fps: f64) -> bool {
     let win = (12.0 * fps) as usize;
     let hop = (6.0 * fps) as usize;
     if env.len() < 2 * win || period * 3.0 > win as f64 {
@@ -538,7 +535,7 @@ fn local_tempo_varies(planner: &mut FftPlanner<f64>, env: &[f32], period: f64, f
     let mut s = 0;
     while s + win <= env.len() {
         let seg = &env[s..s + win];
-        let a = autocorr(planner, seg, max_lag);
+        let a = autocorr(seg, max_lag);
         let (x, v) = refine_peak(&a, period, period * 0.2);
         if v > 0.1 {
             locals.push(x);
