@@ -124,7 +124,10 @@ impl HalfBand {
 /// `acc[j] = 0.5 acc[j] + sum_i coef[i] (odds[j + k - 1 - i] + odds[j + k + i])`.
 /// A function of its own so the slices are known not to alias (the loop
 /// then vectorises).
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
     let m = acc.len();
     for a in acc.iter_mut() {
@@ -140,7 +143,10 @@ fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
 }
 
 /// `out = [x[0], x[2], ..., x[2(n-1)]]` (`x` holds at least `2n - 1` values).
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 fn gather_even(x: &[f32], n: usize, out: &mut Vec<f32>) {
     out.clear();
     if n == 0 {

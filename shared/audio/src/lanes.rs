@@ -41,7 +41,10 @@ pub(crate) fn max_of(x: &[f32]) -> f32 {
 
 /// Sum with 8 partial sums (vectorises; the order differs from a serial sum
 /// only by rounding).
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 pub(crate) fn lane_sum(x: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let mut it = x.chunks_exact(8);
@@ -55,7 +58,10 @@ pub(crate) fn lane_sum(x: &[f32]) -> f32 {
 
 /// Sum of squares and largest |sample| of `x` (NaN sum when a sample is
 /// NaN; NaN samples are ignored by the peak), one pass of 8 lanes.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 pub(crate) fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
     let mut sq = [0f32; 8];
     let mut pk = [0f32; 8];
@@ -82,7 +88,10 @@ pub(crate) fn sum_sq_peak(x: &[f32]) -> (f32, f32) {
 
 /// Largest absolute value (0 for an empty slice), 8 lanes of
 /// compare-and-select, which vectorises.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 pub(crate) fn peak_abs(x: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let mut it = x.chunks_exact(8);

@@ -269,6 +269,153 @@ fn run_quad_fused(c: &Coefs, st: &mut QuadState, f1: Frames, f2: Frames) -> [L; 
     run_quad::<Fused>(c, st, f1, f2)
 }
 
+/// Four chains of one channel pair (lanes: chain `k` channel a, b at
+/// `2k`, `2k + 1`).
+type OctState = State<8>;
+
+/// [`run_quad`] with four stretches at once: eight recursions. The
+/// reference for [`run_oct_fused`], which does the same in 8-lane vectors
+/// written out (the tests).
+#[cfg(test)]
+#[inline(always)]
+fn run_oct<M: MulAdd>(c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
+    let mut s = *st;
+    let mut k: [L; 8] = [0.0; 8];
+    let n = f
+        .iter()
+        .map(|(a, b)| a.len().min(b.len()))
+        .min()
+        .unwrap_or(0);
+    let [(a0, b0), (a1, b1), (a2, b2), (a3, b3)] = f;
+    let (a0, b0, a1, b1) = (&a0[..n], &b0[..n], &a1[..n], &b1[..n]);
+    let (a2, b2, a3, b3) = (&a2[..n], &b2[..n], &a3[..n], &b3[..n]);
+    for j in 0..n {
+        let x = [a0[j], b0[j], a1[j], b1[j], a2[j], b2[j], a3[j], b3[j]];
+        s.step::<M>(c, x, &mut k);
+    }
+    *st = s;
+    k
+}
+
+#[cfg(test)]
+#[inline(never)]
+fn run_oct_unfused(c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
+    run_oct::<Unfused>(c, st, f)
+}
+
+/// [`run_oct`] with fused multiply-adds in 8-lane vectors, written out:
+/// left to the vectoriser, the eight frames of a step are gathered one by
+/// one (eight loads and seven inserts per step, more than the filter's own
+/// arithmetic) and the lanes split over 4-lane halves. Here 8 steps of the
+/// 8 lane streams are loaded as 8 vectors and transposed (24 shuffles),
+/// and each step is one 8-lane vector through the same operations in the
+/// same order as [`State::step`], so the sums are those of [`run_oct`]
+/// with [`Fused`] (a test compares them).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+fn run_oct_fused(c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
+    use std::arch::x86_64::*;
+    let n = f
+        .iter()
+        .map(|(a, b)| a.len().min(b.len()))
+        .min()
+        .unwrap_or(0);
+    let rows: [&[f32]; 8] = std::array::from_fn(|r| {
+        let (a, b) = f[r / 2];
+        if r % 2 == 0 { &a[..n] } else { &b[..n] }
+    });
+    let tiles = n / 8;
+    // SAFETY (the three raw-pointer intrinsics below): each pointer comes
+    // from a reference to exactly the 8 values the unaligned load or store
+    // reads or writes.
+    let ld = |v: &[L; 8]| -> __m512d { unsafe { _mm512_loadu_pd(v.as_ptr()) } };
+    let (mut x1, mut x2) = (ld(&st.x1), ld(&st.x2));
+    let (mut y1, mut y2, mut y3) = (ld(&st.y1), ld(&st.y2), ld(&st.y3));
+    let (mut z1, mut z2) = (ld(&st.z1), ld(&st.z2));
+    let mut k = _mm512_setzero_pd();
+    let b0 = _mm512_set1_pd(c.b0);
+    let b1 = _mm512_set1_pd(c.b1);
+    let b2 = _mm512_set1_pd(c.b2);
+    let na1 = _mm512_set1_pd(-c.a1);
+    let na2 = _mm512_set1_pd(-c.a2);
+    let nc1 = _mm512_set1_pd(-c.c1);
+    let nc2 = _mm512_set1_pd(-c.c2);
+    // the dither flips before every step: steps 0, 2, .. of a tile add
+    // -d, steps 1, 3, .. add d (a tile is even, so d is the same after it)
+    let d = st.dither;
+    let dith = [_mm512_set1_pd(-d), _mm512_set1_pd(d)];
+    for t in 0..tiles {
+        let r: [__m256; 8] = std::array::from_fn(|i| {
+            let row: &[f32; 8] = rows[i][8 * t..8 * t + 8].try_into().unwrap_or(&[0.0; 8]);
+            unsafe { _mm256_loadu_ps(row.as_ptr()) }
+        });
+        // 8x8 transpose: col[j] = [r0[j], r1[j], .., r7[j]]
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        let col = [
+            _mm256_permute2f128_ps::<0x20>(s0, s4),
+            _mm256_permute2f128_ps::<0x20>(s1, s5),
+            _mm256_permute2f128_ps::<0x20>(s2, s6),
+            _mm256_permute2f128_ps::<0x20>(s3, s7),
+            _mm256_permute2f128_ps::<0x31>(s0, s4),
+            _mm256_permute2f128_ps::<0x31>(s1, s5),
+            _mm256_permute2f128_ps::<0x31>(s2, s6),
+            _mm256_permute2f128_ps::<0x31>(s3, s7),
+        ];
+        for (j, &x) in col.iter().enumerate() {
+            let v = _mm512_add_pd(_mm512_cvtps_pd(x), dith[j & 1]);
+            let tt = _mm512_fmadd_pd(b0, v, _mm512_fmadd_pd(b1, x1, _mm512_mul_pd(b2, x2)));
+            let y = _mm512_fmadd_pd(na1, y1, _mm512_fmadd_pd(na2, y2, tt));
+            let u = _mm512_sub_pd(_mm512_add_pd(y1, y3), _mm512_add_pd(y2, y2));
+            let z = _mm512_fmadd_pd(nc1, z1, _mm512_fmadd_pd(nc2, z2, u));
+            k = _mm512_fmadd_pd(z, z, k);
+            x2 = x1;
+            x1 = v;
+            y3 = y2;
+            y2 = y1;
+            y1 = y;
+            z2 = z1;
+            z1 = z;
+        }
+    }
+    let sv = |v: __m512d| -> [L; 8] {
+        let mut a = [0.0; 8];
+        unsafe { _mm512_storeu_pd(a.as_mut_ptr(), v) };
+        a
+    };
+    let mut s = State {
+        x1: sv(x1),
+        x2: sv(x2),
+        y1: sv(y1),
+        y2: sv(y2),
+        y3: sv(y3),
+        z1: sv(z1),
+        z2: sv(z2),
+        dither: d,
+    };
+    let mut kk = sv(k);
+    for j in 8 * tiles..n {
+        let x = std::array::from_fn(|r| rows[r][j]);
+        s.step::<Fused>(c, x, &mut kk);
+    }
+    *st = s;
+    kk
+}
+
 /// How the meter filters a block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kernel {
@@ -281,6 +428,14 @@ enum Kernel {
     /// Two chains per pair with fused multiply-adds; only chosen where the
     /// CPU has them ([`Kernel::best`]).
     SplitFused,
+    /// Four chains per pair ([`run_oct`]), separate multiply and add (the
+    /// tests).
+    #[cfg(test)]
+    Split4Unfused,
+    /// Four chains per pair in 8-lane vectors with fused multiply-adds;
+    /// only chosen where the CPU has AVX-512 ([`Kernel::best`]).
+    #[cfg(target_arch = "x86_64")]
+    Split4Fused,
 }
 
 /// Whether this CPU has 4-lane f64 vectors with FMA: x86-64 with AVX2 and
@@ -300,12 +455,33 @@ fn has_fma() -> bool {
     }
 }
 
+/// Whether this CPU has 8-lane f64 vectors with FMA (x86-64 with the
+/// AVX-512 foundation, VL and DQ extensions, checked at run time).
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        has_fma()
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 impl Kernel {
-    /// Two chains where the CPU has FMA: there they are ~3x faster than one
-    /// (measured on x86-64; docs/audio.md). Without it two chains cost as
-    /// many instructions per frame as one, which already fills two-lane
-    /// vectors, so the warm-up would be pure loss.
+    /// Four chains where the CPU has 8-lane vectors, two where it has
+    /// 4-lane FMA: there they are ~3x faster than one (measured on x86-64;
+    /// docs/audio.md). Without FMA two chains cost as many instructions per
+    /// frame as one, which already fills two-lane vectors, so the warm-up
+    /// would be pure loss.
     fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            return Kernel::Split4Fused;
+        }
         if has_fma() {
             Kernel::SplitFused
         } else {
@@ -313,16 +489,53 @@ impl Kernel {
         }
     }
 
-    fn quad(self, c: &Coefs, st: &mut QuadState, f1: Frames, f2: Frames) -> [L; 4] {
+    /// Chains per channel pair.
+    fn chains(self) -> usize {
         match self {
+            Kernel::Sequential => 1,
+            #[cfg(test)]
+            Kernel::SplitUnfused => 2,
+            Kernel::SplitFused => 2,
+            #[cfg(test)]
+            Kernel::Split4Unfused => 4,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Split4Fused => 4,
+        }
+    }
+
+    /// Split block length in warm-ups: the chains after the first repeat
+    /// `chains - 1` warm-ups per block, so more chains take longer blocks.
+    fn block_warmups(self) -> usize {
+        if self.chains() > 2 {
+            SPLIT4_BLOCK_WARMUPS
+        } else {
+            SPLIT_BLOCK_WARMUPS
+        }
+    }
+
+    /// Runs every chain of one pair over the same steps: chain `k` reads
+    /// `f[k]` (only the first [`Kernel::chains`] are used); returns the
+    /// sums of squares by lane (chain `k`: `2k`, `2k + 1`).
+    fn run(self, c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
+        let quad = |k: [L; 4]| [k[0], k[1], k[2], k[3], 0.0, 0.0, 0.0, 0.0];
+        let mut q: QuadState = st.lanes(|v| [v[0], v[1], v[2], v[3]]);
+        let k = match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Split4Fused` is only chosen by `Kernel::best` when
+            // `has_avx512` detected AVX-512 F/VL/DQ, AVX2 and FMA.
+            Kernel::Split4Fused => return unsafe { run_oct_fused(c, st, f) },
+            #[cfg(test)]
+            Kernel::Split4Unfused => return run_oct_unfused(c, st, f),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `SplitFused` is only chosen by `Kernel::best` when
             // `has_fma` detected AVX2 and FMA on this CPU.
-            Kernel::SplitFused => unsafe { run_quad_fused(c, st, f1, f2) },
+            Kernel::SplitFused => quad(unsafe { run_quad_fused(c, &mut q, f[0], f[1]) }),
             #[cfg(target_arch = "aarch64")]
-            Kernel::SplitFused => run_quad_fused(c, st, f1, f2),
-            _ => run_quad_unfused(c, st, f1, f2),
-        }
+            Kernel::SplitFused => quad(run_quad_fused(c, &mut q, f[0], f[1])),
+            _ => quad(run_quad_unfused(c, &mut q, f[0], f[1])),
+        };
+        *st = q.lanes(|v| [v[0], v[1], v[2], v[3], 0.0, 0.0, 0.0, 0.0]);
+        k
     }
 }
 
@@ -398,13 +611,12 @@ fn channel_weights(channels: usize) -> Vec<f64> {
 }
 
 /// A stretch of steps of the split kernel that crosses no segment end of
-/// either chain, and the energies (all pairs, weighted) it gave each chain.
+/// any chain, and the energies (all pairs, weighted) it gave each chain.
 #[derive(Clone, Copy)]
 struct Run {
     start: usize,
     len: usize,
-    e1: f64,
-    e2: f64,
+    e: [f64; 4],
 }
 
 /// Frames buffered per block by the sequential kernel (bounded memory, and
@@ -414,8 +626,12 @@ const SEQ_BLOCK: usize = 4096;
 /// (very high rates with many channels, where a warm-up is long) one chain
 /// per pair is used, so memory stays bounded.
 const SPLIT_MAX_BYTES: usize = 16 << 20;
-/// Split block length in warm-up lengths: 1.8 frames per step at 16x.
+/// Two-chain block length in warm-up lengths: 1.88 frames per step.
 const SPLIT_BLOCK_WARMUPS: usize = 16;
+/// Four-chain block length in warm-up lengths: 3.2 frames per step (the
+/// three later chains each repeat a warm-up), 0.7 MB of stereo 44.1 kHz
+/// blocks, which stay in a 1 MB L2 (8 to 24 warm-ups measured alike).
+const SPLIT4_BLOCK_WARMUPS: usize = 12;
 
 /// The streaming meter (integrated loudness and loudness range).
 ///
@@ -480,9 +696,14 @@ impl LoudnessMeter {
         let coefs = Coefs::new(rate);
         let w = channel_weights(channels);
         let used: Vec<usize> = (0..channels).filter(|&c| w[c] > 0.0).collect();
-        let split = settle_frames(&coefs).and_then(|w| {
-            let w = w + (w & 1);
-            let b = block.map_or(SPLIT_BLOCK_WARMUPS * w, |b| (b + (b & 1)).max(w + 2));
+        let chains = kernel.chains();
+        let split = settle_frames(&coefs).filter(|_| chains > 1).and_then(|w| {
+            // a warm-up of whole quarters and blocks of whole chains' steps
+            // (`chains * steps = block + (chains - 1) * warm`)
+            let w = w.next_multiple_of(4);
+            let b = block
+                .map_or(kernel.block_warmups() * w, |b| b.max(w + chains))
+                .next_multiple_of(chains);
             (b * used.len() * size_of::<f32>() <= SPLIT_MAX_BYTES).then_some((b, w))
         });
         let (kernel, block, warm) = match (kernel, split) {
@@ -596,24 +817,30 @@ impl LoudnessMeter {
         }
     }
 
-    /// Filters a full block as two chains (see the type's docs) and empties
-    /// the buffers.
+    /// Filters a full block as [`Kernel::chains`] chains (see the type's
+    /// docs) and empties the buffers.
     fn filter_split(&mut self) {
-        let (b, w) = (self.block, self.warm);
-        let h = (b + w) / 2;
-        // the steps where either chain's segment ends (chain 2 is at frame
-        // h - w + step), and where chain 2's warm-up ends
+        let (b, w, k) = (self.block, self.warm, self.kernel.chains());
+        // steps of every chain; chain c reads frames from c * (steps - w)
+        let steps = (b + (k - 1) * w) / k;
+        let first_frame = |c: usize| c * (steps - w);
+        // the steps where a chain's segment ends (chain c counts frames
+        // from first_frame(c) + w, chain 0 from 0), and where the later
+        // chains' warm-up ends
         let (len, s0) = (self.seg_len, self.pos.seg_left);
-        let mut cuts: Vec<usize> = Vec::with_capacity(2 * b / len + 4);
-        cuts.extend((s0..h).step_by(len));
-        let first2 = if s0 >= h {
-            s0
-        } else {
-            s0 + (h - s0).div_ceil(len) * len
-        };
-        cuts.extend((first2..b).step_by(len).map(|p| p - h + w));
+        let mut cuts: Vec<usize> = Vec::with_capacity(k * (b / len + 2) + 2);
+        for c in 0..k {
+            let from = if c == 0 { 0 } else { first_frame(c) + w };
+            let first = if s0 >= from {
+                s0
+            } else {
+                s0 + (from - s0).div_ceil(len) * len
+            };
+            let end = first_frame(c) + steps;
+            cuts.extend((first..end).step_by(len).map(|p| p - first_frame(c)));
+        }
         cuts.push(w);
-        cuts.push(h);
+        cuts.push(steps);
         cuts.sort_unstable();
         cuts.dedup();
         self.runs.clear();
@@ -622,32 +849,31 @@ impl LoudnessMeter {
             self.runs.push(Run {
                 start,
                 len: c - start,
-                e1: 0.0,
-                e2: 0.0,
+                e: [0.0; 4],
             });
             start = c;
         }
+        let kernel = self.kernel;
         for p in &mut self.pairs {
-            // chain 1 continues the pair's state, chain 2 starts from rest
-            let mut q: QuadState = p.state.lanes(|v| [v[0], v[1], 0.0, 0.0]);
+            // chain 0 continues the pair's state, the others start from rest
+            let mut st: OctState = p.state.lanes(|v| [v[0], v[1], 0., 0., 0., 0., 0., 0.]);
             for r in &mut self.runs {
-                let f1 = p.frames(r.start, r.len);
-                let f2 = p.frames(h - w + r.start, r.len);
-                let k = self.kernel.quad(&self.coefs, &mut q, f1, f2);
-                r.e1 += p.wa * k[0] + p.wb * k[1];
-                r.e2 += p.wa * k[2] + p.wb * k[3];
+                let f: [Frames; 4] =
+                    std::array::from_fn(|c| p.frames(first_frame(c.min(k - 1)) + r.start, r.len));
+                let e = kernel.run(&self.coefs, &mut st, f);
+                for (c, ec) in r.e.iter_mut().enumerate().take(k) {
+                    *ec += p.wa * e[2 * c] + p.wb * e[2 * c + 1];
+                }
             }
-            p.state = q.lanes(|v| [v[2], v[3]]);
+            p.state = st.lanes(|v| [v[2 * k - 2], v[2 * k - 1]]);
             p.clear();
         }
-        for i in 0..self.runs.len() {
-            let r = self.runs[i];
-            self.account(r.e1, r.len);
-        }
-        for i in 0..self.runs.len() {
-            let r = self.runs[i];
-            if r.start >= w {
-                self.account(r.e2, r.len);
+        for c in 0..k {
+            for i in 0..self.runs.len() {
+                let r = self.runs[i];
+                if c == 0 || r.start >= w {
+                    self.account(r.e[c], r.len);
+                }
             }
         }
     }
@@ -746,9 +972,17 @@ mod tests {
     /// The kernels this CPU can run: the split's logic is checked
     /// everywhere, with FMA where there is one.
     fn kernels() -> Vec<Kernel> {
-        let mut k = vec![Kernel::Sequential, Kernel::SplitUnfused];
+        let mut k = vec![
+            Kernel::Sequential,
+            Kernel::SplitUnfused,
+            Kernel::Split4Unfused,
+        ];
         if has_fma() {
             k.push(Kernel::SplitFused);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            k.push(Kernel::Split4Fused);
         }
         k
     }
@@ -845,11 +1079,51 @@ mod tests {
                 .chain((2 * w..2 * w + 40).step_by(2))
             {
                 let mut m = LoudnessMeter::with_kernel(ch, rate, k, Some(b)).expect("m");
-                assert_eq!((m.kernel, m.block), (k, b));
+                // blocks of whole chains' steps: b rounded up to a multiple
+                // of the chains
+                assert_eq!((m.kernel, m.block), (k, b.next_multiple_of(k.chains())));
                 feed(&mut m, &x, ch);
                 same_energies(&seq, &m, 1e-12, &format!("{k:?} block {b}"));
             }
         }
+    }
+
+    /// The written-out AVX-512 kernel is the generic four-chain kernel with
+    /// FMA, to the bit, on any length (whole tiles of 8 steps and a rest).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx512_kernel_equals_the_generic_one() {
+        if !has_avx512() {
+            return;
+        }
+        let c = Coefs::new(44_100);
+        let mut g = lcg(5);
+        let x: Vec<Vec<f32>> = (0..8)
+            .map(|_| (0..1000).map(|_| 0.5 * g()).collect())
+            .collect();
+        for n in [0, 1, 7, 8, 9, 63, 1000] {
+            let f: [Frames; 4] = std::array::from_fn(|k| (&x[2 * k][..n], &x[2 * k + 1][..n]));
+            let mut a: OctState = State::rest();
+            a.y1 = [0.1, -0.2, 0.3, 0.0, 0.5, -0.6, 0.7, 0.05];
+            a.dither = -DITHER;
+            let mut b = a;
+            // SAFETY: has_avx512 said the CPU has what the kernel enables
+            let ka = unsafe { run_oct_fused(&c, &mut a, f) };
+            let kb = unsafe { run_oct_fused_reference(&c, &mut b, f) };
+            assert_eq!(ka, kb, "{n}");
+            assert_eq!(
+                (a.z1, a.z2, a.y3, a.x2, a.dither),
+                (b.z1, b.z2, b.y3, b.x2, b.dither)
+            );
+        }
+    }
+
+    /// [`run_oct`] with [`Fused`], compiled with the features of
+    /// [`run_oct_fused`] (so `mul_add` is the instruction).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+    fn run_oct_fused_reference(c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
+        run_oct::<Fused>(c, st, f)
     }
 
     #[test]

@@ -217,7 +217,10 @@ impl Spectral {
 /// `mono[j] = (a[j] + b[j]) / 2`, returning the sum of the `mono[j]^2`
 /// added exactly as [`sum_sq_peak`] adds them (8 lanes, then the rest):
 /// the energy curve is read off the mix as it is made.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 fn mix2_sq(mono: &mut [f32], a: &[f32], b: &[f32]) -> f32 {
     let n = mono.len().min(a.len()).min(b.len());
     let (mono, a, b) = (&mut mono[..n], &a[..n], &b[..n]);
@@ -244,7 +247,10 @@ fn mix2_sq(mono: &mut [f32], a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// `mono[j] += a[j]`.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 fn add_into(mono: &mut [f32], a: &[f32]) {
     for (m, x) in mono.iter_mut().zip(a) {
         *m += x;

@@ -222,7 +222,10 @@ fn track_beats(local: &[f32], period: f64, tightness: f64) -> Vec<usize> {
 /// empty slices): the maximum in 4 lanes (vectorised, branch-free; the
 /// sums are compared exactly as computed), then a scan for its first
 /// position. A compare-and-branch per candidate mispredicted often.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
 fn argmax_sum(a: &[f64], b: &[f64]) -> Option<(f64, usize)> {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);

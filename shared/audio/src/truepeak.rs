@@ -162,7 +162,10 @@ impl TruePeak {
 /// Largest |output| of one interpolation phase over a chunk: `acc[j] =
 /// sum_i coef[i] buf[keep - i + j]`, each tap applied to the whole chunk
 /// in turn (so the sums run in `ebur128`'s order and the loop vectorises).
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma", "x86_64+avx2+fma"))] // own function: noalias slices
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))] // own function: noalias slices
 fn phase_peak(acc: &mut [f32], coef: &[f32], buf: &[f32], keep: usize) -> f32 {
     let n = acc.len();
     acc.fill(0.0);
