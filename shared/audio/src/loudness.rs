@@ -408,6 +408,8 @@ fn run_oct_fused(c: &Coefs, st: &mut OctState, f: [Frames; 4]) -> [L; 8] {
         dither: d,
     };
     let mut kk = sv(k);
+    // the last steps (fewer than a tile) one by one; `j` indexes all 8 rows
+    #[allow(clippy::needless_range_loop)]
     for j in 8 * tiles..n {
         let x = std::array::from_fn(|r| rows[r][j]);
         s.step::<Fused>(c, x, &mut kk);
