@@ -123,22 +123,51 @@ impl HalfBand {
 
 /// `acc[j] = 0.5 acc[j] + sum_i coef[i] (odds[j + k - 1 - i] + odds[j + k + i])`.
 /// A function of its own so the slices are known not to alias (the loop
-/// then vectorises).
+/// then vectorises). Outputs are done 16 at a time with every coefficient
+/// while their sums stay in registers (a coefficient at a time over the
+/// whole block read and wrote the block once per coefficient); each
+/// output's terms are added in the same order either way.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
 ))] // own function: noalias slices
 fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
     let m = acc.len();
-    for a in acc.iter_mut() {
-        *a *= 0.5;
-    }
-    for (i, &c) in coef.iter().enumerate() {
-        let lo = &odds[k - 1 - i..k - 1 - i + m];
-        let hi = &odds[k + i..k + i + m];
-        for ((a, l), h) in acc.iter_mut().zip(lo).zip(hi) {
-            *a += c * (l + h);
+    let big = m - m % 64;
+    let small = m - m % 16;
+    fir_block::<64>(&mut acc[..big], odds, coef, k, 0);
+    fir_block::<16>(&mut acc[big..small], odds, coef, k, big);
+    for (j, out) in acc.iter_mut().enumerate().skip(small) {
+        let mut a = *out * 0.5;
+        for (i, &c) in coef.iter().enumerate() {
+            a += c * (odds[j + k - 1 - i] + odds[j + k + i]);
         }
+        *out = a;
+    }
+}
+
+/// [`fir_pairs`] for whole blocks of `W` outputs (`acc` holds outputs
+/// `first..`): their `W` sums stay in registers over all coefficients, in
+/// independent lanes (64 = four AVX-512 or eight AVX2 registers, so the
+/// additions of one coefficient do not wait on the previous one's).
+#[inline(always)]
+fn fir_block<const W: usize>(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize, first: usize) {
+    // a slice of exactly W values as an array (infallible once indexed)
+    let lanes = |x: &[f32]| -> [f32; W] { x.try_into().unwrap_or([0.0; W]) };
+    for (b, out) in acc.chunks_exact_mut(W).enumerate() {
+        let j0 = first + b * W;
+        let mut a = [0f32; W];
+        for (x, v) in a.iter_mut().zip(out.iter()) {
+            *x = v * 0.5;
+        }
+        for (i, &c) in coef.iter().enumerate() {
+            let lo = lanes(&odds[j0 + k - 1 - i..j0 + k - 1 - i + W]);
+            let hi = lanes(&odds[j0 + k + i..j0 + k + i + W]);
+            for l in 0..W {
+                a[l] += c * (lo[l] + hi[l]);
+            }
+        }
+        out.copy_from_slice(&a);
     }
 }
 
@@ -152,8 +181,12 @@ fn gather_even(x: &[f32], n: usize, out: &mut Vec<f32>) {
     if n == 0 {
         return;
     }
-    out.extend(x[..2 * (n - 1)].chunks_exact(2).map(|c| c[0]));
-    out.push(x[2 * (n - 1)]);
+    out.resize(n, 0.0);
+    let (o, last) = out.split_at_mut(n - 1);
+    for (v, pair) in o.iter_mut().zip(x[..2 * (n - 1)].chunks_exact(2)) {
+        *v = pair[0];
+    }
+    last[0] = x[2 * (n - 1)];
 }
 
 /// A cascade of half-band stages: decimation by `2^stages`, zero-phase.

@@ -160,17 +160,36 @@ impl TruePeak {
 }
 
 /// Largest |output| of one interpolation phase over a chunk: `acc[j] =
-/// sum_i coef[i] buf[keep - i + j]`, each tap applied to the whole chunk
-/// in turn (so the sums run in `ebur128`'s order and the loop vectorises).
+/// sum_i coef[i] buf[keep - i + j]`, the taps added in `ebur128`'s order.
+/// Outputs are done 64 at a time with every tap while their sums stay in
+/// registers (independent lanes, so one tap's additions do not wait on the
+/// previous one's); the rest of the chunk one tap at a time over it.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
 ))] // own function: noalias slices
 fn phase_peak(acc: &mut [f32], coef: &[f32], buf: &[f32], keep: usize) -> f32 {
+    const W: usize = 64;
     let n = acc.len();
-    acc.fill(0.0);
+    let whole = n - n % W;
+    // a slice of exactly W values as an array (infallible once indexed)
+    let lanes = |x: &[f32]| -> [f32; W] { x.try_into().unwrap_or([0.0; W]) };
+    for (b, out) in acc[..whole].chunks_exact_mut(W).enumerate() {
+        let j0 = b * W;
+        let mut a = [0f32; W];
+        for (i, &ci) in coef.iter().enumerate() {
+            let v = lanes(&buf[keep - i + j0..keep - i + j0 + W]);
+            for l in 0..W {
+                a[l] += v[l] * ci;
+            }
+        }
+        out.copy_from_slice(&a);
+    }
+    let rest = &mut acc[whole..];
+    rest.fill(0.0);
     for (i, &ci) in coef.iter().enumerate() {
-        for (a, v) in acc.iter_mut().zip(&buf[keep - i..keep - i + n]) {
+        let from = keep - i + whole;
+        for (a, v) in rest.iter_mut().zip(&buf[from..from + n - whole]) {
             *a += *v * ci;
         }
     }
