@@ -92,26 +92,34 @@ impl HalfBand {
     /// each coefficient is applied to a whole block of outputs (a
     /// vectorised loop over the outputs, coefficients outside).
     pub fn process(&mut self, x: &[f32], out: &mut Vec<f32>) {
-        self.buf.extend_from_slice(x);
+        // the input is read where it lies: `buf` (from global index
+        // `base`) followed by `x`; only the few samples the next call still
+        // needs are copied into `buf`
         let h = self.half as i64;
         let k = self.odd.len();
-        let end = self.base + self.buf.len() as i64;
+        let end = self.base + (self.buf.len() + x.len()) as i64;
         if self.next + h < end {
             let m = ((end - 1 - h - self.next) / 2 + 1) as usize;
             let lc = (self.next - self.base) as usize; // >= H
             let n_odd = m + self.half;
-            gather_even(&self.buf[lc - self.half..], n_odd, &mut self.odds);
-            gather_even(&self.buf[lc..], m, &mut self.acc);
+            gather_even_2(&self.buf, x, lc - self.half, n_odd, &mut self.odds);
+            gather_even_2(&self.buf, x, lc, m, &mut self.acc);
             fir_pairs(&mut self.acc[..m], &self.odds[..n_odd], &self.odd, k);
             out.extend_from_slice(&self.acc);
             self.next += 2 * m as i64;
         }
-        let keep_from = self.next - h;
-        if keep_from > self.base {
-            let drop = ((keep_from - self.base) as usize).min(self.buf.len());
-            self.buf.drain(..drop);
-            self.base += drop as i64;
+        // keep the input from `next - H` on
+        let keep_from = (self.next - h).max(self.base);
+        let held = self.buf.len() as i64;
+        if keep_from - self.base >= held {
+            let skip = ((keep_from - self.base - held) as usize).min(x.len());
+            self.buf.clear();
+            self.buf.extend_from_slice(&x[skip..]);
+        } else {
+            self.buf.drain(..(keep_from - self.base) as usize);
+            self.buf.extend_from_slice(x);
         }
+        self.base = keep_from;
     }
 
     /// Pushes zeros so that every centre up to the last input has its output.
@@ -176,17 +184,35 @@ fn fir_block<const W: usize>(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usi
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
 ))] // own function: noalias slices
-fn gather_even(x: &[f32], n: usize, out: &mut Vec<f32>) {
-    out.clear();
+fn gather_even(x: &[f32], n: usize, out: &mut [f32]) {
     if n == 0 {
         return;
     }
-    out.resize(n, 0.0);
-    let (o, last) = out.split_at_mut(n - 1);
+    let (o, last) = out[..n].split_at_mut(n - 1);
     for (v, pair) in o.iter_mut().zip(x[..2 * (n - 1)].chunks_exact(2)) {
         *v = pair[0];
     }
     last[0] = x[2 * (n - 1)];
+}
+
+/// `out = [s[from], s[from + 2], ..]` (`n` values) of `s = a ++ b`, which
+/// holds them all.
+fn gather_even_2(a: &[f32], b: &[f32], from: usize, n: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(n, 0.0);
+    // the first values from `a`, the rest from `b`
+    let in_a = if from < a.len() {
+        (a.len() - from).div_ceil(2).min(n)
+    } else {
+        0
+    };
+    if in_a > 0 {
+        gather_even(&a[from..], in_a, &mut out[..in_a]);
+    }
+    if n > in_a {
+        let start = from + 2 * in_a - a.len();
+        gather_even(&b[start..], n - in_a, &mut out[in_a..]);
+    }
 }
 
 /// A cascade of half-band stages: decimation by `2^stages`, zero-phase.
