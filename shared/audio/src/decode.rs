@@ -27,7 +27,7 @@
 //! over this module with every input that once crashed kept as a
 //! regression test (`tests/malformed.rs`).
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Seek, SeekFrom};
 
 use serde::{Deserialize, Serialize};
 use symphonia::core::codecs::CodecParameters;
@@ -123,7 +123,14 @@ pub(crate) fn decode_source(
     extension_hint: Option<&str>,
     sink: &mut dyn PcmSink,
 ) -> Result<DecodeStats, AudioError> {
+    let seekable = source.is_seekable();
     let mut format = open_format(source, extension_hint)?;
+    // an MPEG audio stream (not MP3 inside another container) goes to
+    // nanomp3, which decodes it in about half symphonia's time; it needs to
+    // start over, so only where the source can seek
+    if format.format_info().short_name == "mp3" && seekable {
+        return decode_mpeg_audio(format.into_inner(), sink);
+    }
 
     let (track_id, params) = format
         .default_track(TrackType::Audio)
@@ -272,6 +279,110 @@ pub(crate) fn decode_source(
     }
     stats.duration_s = stats.frames as f64 / f64::from(stats.sample_rate.max(1));
     Ok(stats)
+}
+
+/// Frames of an MPEG audio elementary stream (ID3/APE tags skipped,
+/// encoder delay and padding trimmed from the LAME/Xing header, as
+/// symphonia does) through `nanomp3` (a safe Rust port of minimp3,
+/// `forbid(unsafe_code)`, fuzzed upstream for panics and stalls). Junk
+/// between frames is skipped by the frame sync; a stream that breaks off
+/// ends with what was decoded.
+fn decode_mpeg_audio(
+    mut mss: MediaSourceStream<'_>,
+    sink: &mut dyn PcmSink,
+) -> Result<DecodeStats, AudioError> {
+    let undecodable = |reason: String| AudioError::Undecodable {
+        reason,
+        source: None,
+    };
+    mss.seek(SeekFrom::Start(0))
+        .map_err(|e| undecodable(format!("cannot rewind the MPEG audio stream: {e}")))?;
+    let mut reader =
+        nanomp3::Reader::<_, f32>::new(mss).map_err(|e| undecodable(format!("MPEG audio: {e}")))?;
+    let mut stats = DecodeStats {
+        sample_rate: reader.sample_rate(),
+        channels: 0,
+        frames: 0,
+        duration_s: 0.0,
+        packets: 0,
+        skipped_packets: 0,
+        truncated: false,
+        codec: "mp3".to_string(),
+    };
+    let Some(channels) = reader.channels().map(|c| usize::from(c.num())) else {
+        return Err(AudioError::NoAudio {
+            reason: "no MPEG audio frame in the stream".into(),
+        });
+    };
+    let rate = reader.sample_rate();
+    if rate == 0 || channels == 0 {
+        return Err(undecodable(format!(
+            "invalid stream format: {rate} Hz, {channels} channels"
+        )));
+    }
+    sink.start(rate, channels)?;
+    stats.channels = channels as u16;
+    let mut planes: Vec<Vec<f32>> = vec![Vec::new(); channels];
+    loop {
+        let pcm = match reader.read_frame() {
+            Ok(Some(pcm)) => pcm,
+            Ok(None) => break,
+            Err(nanomp3::Error::FormatChanged) => {
+                tracing::warn!(
+                    packet = stats.packets,
+                    "stream format changed mid-stream; stopping there"
+                );
+                stats.truncated = true;
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(packet = stats.packets, error = %e, "read error; treating the stream as truncated");
+                stats.truncated = true;
+                break;
+            }
+        };
+        stats.packets += 1;
+        let frames = pcm.len() / channels;
+        if frames == 0 {
+            continue;
+        }
+        deinterleave(&pcm[..frames * channels], &mut planes);
+        sink.push(&planes);
+        stats.frames += frames as u64;
+    }
+    if stats.frames == 0 {
+        return Err(AudioError::NoAudio {
+            reason: "the MPEG audio stream decodes to no samples".into(),
+        });
+    }
+    stats.duration_s = stats.frames as f64 / f64::from(rate);
+    Ok(stats)
+}
+
+/// Interleaved frames of `planes.len()` channels into one plane each.
+fn deinterleave(x: &[f32], planes: &mut [Vec<f32>]) {
+    let ch = planes.len();
+    let frames = x.len() / ch.max(1);
+    match planes {
+        [m] => {
+            m.clear();
+            m.extend_from_slice(&x[..frames]);
+        }
+        [a, b] => {
+            a.resize(frames, 0.0);
+            b.resize(frames, 0.0);
+            for ((l, r), f) in a.iter_mut().zip(b.iter_mut()).zip(x.chunks_exact(2)) {
+                *l = f[0];
+                *r = f[1];
+            }
+        }
+        _ => {
+            for (c, p) in planes.iter_mut().enumerate() {
+                p.clear();
+                p.extend(x.chunks_exact(ch).map(|f| f[c]));
+            }
+        }
+    }
 }
 
 /// A sink that discards everything (decode-only timing).

@@ -351,6 +351,42 @@ fn extension_that_lies() {
     }
 }
 
+/// MP3 goes through the MPEG audio path: encoder delay and padding are
+/// trimmed (the decoded length is the rendered length, to the sample), and
+/// junk before the first frame or between frames is skipped by the frame
+/// sync.
+#[test]
+fn mp3_is_gapless_and_survives_junk() {
+    let Some(dir) = samples_dir() else { return };
+    let truth = std::fs::read_to_string(dir.join("truth.csv")).expect("truth");
+    for line in truth.lines().skip(1).filter(|l| l.contains(".mp3")) {
+        let f: Vec<&str> = line.split(',').collect();
+        let file = f[0].trim_start_matches("samples/");
+        let want: f64 = f[6].parse().expect("duration");
+        let full = std::fs::read(dir.join(file)).expect("read");
+        let s = decode_only_bytes(&full, Some("mp3")).expect("decodes");
+        assert_eq!(s.codec, "mp3");
+        assert!(
+            (s.duration_s - want).abs() < 0.5 / 44_100.0 + 1e-3,
+            "{file}: {} vs {want}",
+            s.duration_s
+        );
+        assert!(!s.truncated, "{file}");
+        // 3000 bytes of junk after the tags and 1500 between frames
+        let mut bad = full.clone();
+        let at = bad.len() / 3;
+        bad.splice(at..at, (0..1500).map(|i| (i * 91 % 253) as u8));
+        let mut junk: Vec<u8> = (0..3000).map(|i| (i * 37 % 249) as u8).collect();
+        junk.extend_from_slice(&bad);
+        let j = decode_only_bytes(&junk, Some("mp3")).expect("junk is skipped");
+        assert!(
+            j.duration_s > 0.9 * want && j.duration_s < want + 0.2,
+            "{file}: {} vs {want}",
+            j.duration_s
+        );
+    }
+}
+
 #[test]
 fn truncated_and_corrupted_mp3() {
     let Some(dir) = samples_dir() else { return };
