@@ -3,7 +3,7 @@
 //! Exists so that no stage after decoding needs the PCM: the mono signal at
 //! the analysis rate ([`ANALYSIS_SR`]) is consumed block by block and only
 //! compact per-frame features are kept (an onset-strength value every
-//! 11.6 ms, a 12-bin chroma and 12 timbre bands every 186 ms, running sums for
+//! 23.2 ms, a 12-bin chroma and 12 timbre bands every 186 ms, running sums for
 //! the global pitch spectrum and the tuning estimate). A one-hour file costs
 //! a few MB of features.
 //!
@@ -461,7 +461,7 @@ impl FeatureExtractor {
 }
 
 /// [`FeatureExtractor::pitch_frame`]: a free function so that it can be
-/// compiled for AVX2 too (its loops are most of the pitch path).
+/// compiled for AVX2 and AVX-512 too (its loops are most of the pitch path).
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
@@ -553,7 +553,7 @@ fn pitch_frame(fx: &mut FeatureExtractor) {
 
 /// Time of onset frame `i` is `i / fps + onset_frame_offset_s()`: frame `i`
 /// ends at sample `(i + 1) * ONSET_HOP`, and a new onset produces its
-/// strongest flux when it lies [`ONSET_PEAK_BEFORE_END`] samples before the
+/// strongest flux when it lies `ONSET_PEAK_BEFORE_END` samples before the
 /// window's end (measured with clicks; unit test
 /// `onset_offset_matches_click_peaks`).
 pub fn onset_frame_offset_s() -> f64 {

@@ -10,10 +10,11 @@
 //! differs from a serial sum only by rounding.
 //!
 //! Like every hot loop of the crate, they are `#[multiversion]`: compiled
-//! for the baseline and for AVX2 (x86-64-v3), picked at run time by the
-//! `multiversion` crate. No loop uses `mul_add`, so both versions round
-//! alike and the analysis is bit-identical on either (measured on the
-//! corpus); AVX2 only does more lanes per instruction.
+//! for the baseline, for AVX2 (x86-64-v3) and for AVX-512 (F, BW, CD, DQ,
+//! VL: x86-64-v4), picked at run time by the `multiversion` crate. No loop
+//! uses `mul_add`, so every version rounds alike and the analysis is
+//! bit-identical on each (measured on the corpus); the wider ones only do
+//! more lanes per instruction.
 
 use multiversion::multiversion;
 

@@ -21,7 +21,10 @@
 //!   rounding ([`LoudnessMeter`]; tests compare with one chain at every
 //!   meeting of blocks and segments). On the corpus the kernel is 2.1x
 //!   and the meter, buffering included, 1.7x faster than one chain per
-//!   pair. Without FMA one chain per pair is kept: two chains cost
+//!   pair. Where the CPU has AVX-512, four chains of 8 lanes instead, in a
+//!   kernel written out with intrinsics over 8x8 transposed tiles
+//!   ([`run_oct_fused`]; half the meter's time again). Without FMA one
+//!   chain per pair is kept: two chains cost
 //!   the same instructions per frame there and the warm-up would be loss.
 //!   (An earlier split moved the numerators into vectorised passes over
 //!   MB-sized f64 buffers, which fell out of cache: slower, not kept.)
