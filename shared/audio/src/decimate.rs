@@ -21,6 +21,8 @@ use std::f64::consts::PI;
 
 use multiversion::multiversion;
 
+use crate::lanes::array;
+
 /// One half-band decimate-by-2 stage, zero-phase: output `m` is the
 /// filtered input at index `2m` (samples before the start count as zero),
 /// so the cascade adds no delay.
@@ -131,10 +133,11 @@ impl HalfBand {
 
 /// `acc[j] = 0.5 acc[j] + sum_i coef[i] (odds[j + k - 1 - i] + odds[j + k + i])`.
 /// A function of its own so the slices are known not to alias (the loop
-/// then vectorises). Outputs are done 16 at a time with every coefficient
-/// while their sums stay in registers (a coefficient at a time over the
-/// whole block read and wrote the block once per coefficient); each
-/// output's terms are added in the same order either way.
+/// then vectorises). Outputs are done in blocks of 64, then of 16, then one
+/// by one, with every coefficient while a block's sums stay in registers
+/// (a coefficient at a time over the whole block read and wrote the block
+/// once per coefficient); each output's terms are added in the same order
+/// either way.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
@@ -160,8 +163,6 @@ fn fir_pairs(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize) {
 /// additions of one coefficient do not wait on the previous one's).
 #[inline(always)]
 fn fir_block<const W: usize>(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usize, first: usize) {
-    // a slice of exactly W values as an array (infallible once indexed)
-    let lanes = |x: &[f32]| -> [f32; W] { x.try_into().unwrap_or([0.0; W]) };
     for (b, out) in acc.chunks_exact_mut(W).enumerate() {
         let j0 = first + b * W;
         let mut a = [0f32; W];
@@ -169,8 +170,8 @@ fn fir_block<const W: usize>(acc: &mut [f32], odds: &[f32], coef: &[f32], k: usi
             *x = v * 0.5;
         }
         for (i, &c) in coef.iter().enumerate() {
-            let lo = lanes(&odds[j0 + k - 1 - i..j0 + k - 1 - i + W]);
-            let hi = lanes(&odds[j0 + k + i..j0 + k + i + W]);
+            let lo = array::<W>(&odds[j0 + k - 1 - i..j0 + k - 1 - i + W]);
+            let hi = array::<W>(&odds[j0 + k + i..j0 + k + i + W]);
             for l in 0..W {
                 a[l] += c * (lo[l] + hi[l]);
             }

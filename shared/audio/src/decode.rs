@@ -154,16 +154,7 @@ pub(crate) fn decode_source(
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| io_or(e, "unsupported codec"))?;
 
-    let mut stats = DecodeStats {
-        sample_rate: 0,
-        channels: 0,
-        frames: 0,
-        duration_s: 0.0,
-        packets: 0,
-        skipped_packets: 0,
-        truncated: false,
-        codec,
-    };
+    let mut stats = DecodeStats::new(codec);
     let mut started: Option<(u32, usize)> = None;
     let mut planes: Vec<Vec<f32>> = Vec::new();
     let mut consecutive_errors = 0u32;
@@ -222,24 +213,8 @@ pub(crate) fn decode_source(
                 consecutive_errors = 0;
                 match started {
                     None => {
-                        if rate == 0 || channels == 0 {
-                            return Err(AudioError::Undecodable {
-                                reason: format!(
-                                    "invalid stream format: {rate} Hz, {channels} channels"
-                                ),
-                                source: None,
-                            });
-                        }
-                        if channels > MAX_CHANNELS {
-                            return Err(AudioError::Unsupported {
-                                reason: format!("{channels} channels (at most {MAX_CHANNELS})"),
-                                source: None,
-                            });
-                        }
-                        sink.start(rate, channels)?;
+                        start_sink(sink, &mut stats, rate, channels)?;
                         started = Some((rate, channels));
-                        stats.sample_rate = rate;
-                        stats.channels = channels as u16;
                     }
                     Some((r0, c0)) if r0 != rate || c0 != channels => {
                         if !warned_spec_change {
@@ -287,6 +262,48 @@ pub(crate) fn decode_source(
     Ok(stats)
 }
 
+impl DecodeStats {
+    /// Nothing decoded yet.
+    fn new(codec: String) -> Self {
+        DecodeStats {
+            sample_rate: 0,
+            channels: 0,
+            frames: 0,
+            duration_s: 0.0,
+            packets: 0,
+            skipped_packets: 0,
+            truncated: false,
+            codec,
+        }
+    }
+}
+
+/// Checks the stream's format (a rate and at most [`MAX_CHANNELS`]
+/// channels), starts `sink` with it and records it in `stats`.
+fn start_sink(
+    sink: &mut dyn PcmSink,
+    stats: &mut DecodeStats,
+    rate: u32,
+    channels: usize,
+) -> Result<(), AudioError> {
+    if rate == 0 || channels == 0 {
+        return Err(AudioError::Undecodable {
+            reason: format!("invalid stream format: {rate} Hz, {channels} channels"),
+            source: None,
+        });
+    }
+    if channels > MAX_CHANNELS {
+        return Err(AudioError::Unsupported {
+            reason: format!("{channels} channels (at most {MAX_CHANNELS})"),
+            source: None,
+        });
+    }
+    sink.start(rate, channels)?;
+    stats.sample_rate = rate;
+    stats.channels = channels as u16;
+    Ok(())
+}
+
 /// Frames of an MPEG audio elementary stream (ID3/APE tags skipped,
 /// encoder delay and padding trimmed from the LAME/Xing header, as
 /// symphonia does) through `nanomp3` (a safe Rust port of minimp3,
@@ -305,29 +322,14 @@ fn decode_mpeg_audio(
         .map_err(|e| undecodable(format!("cannot rewind the MPEG audio stream: {e}")))?;
     let mut reader =
         nanomp3::Reader::<_, f32>::new(mss).map_err(|e| undecodable(format!("MPEG audio: {e}")))?;
-    let mut stats = DecodeStats {
-        sample_rate: reader.sample_rate(),
-        channels: 0,
-        frames: 0,
-        duration_s: 0.0,
-        packets: 0,
-        skipped_packets: 0,
-        truncated: false,
-        codec: "mp3".to_string(),
-    };
+    let mut stats = DecodeStats::new("mp3".to_string());
     let Some(channels) = reader.channels().map(|c| usize::from(c.num())) else {
         return Err(AudioError::NoAudio {
             reason: "no MPEG audio frame in the stream".into(),
         });
     };
     let rate = reader.sample_rate();
-    if rate == 0 || channels == 0 {
-        return Err(undecodable(format!(
-            "invalid stream format: {rate} Hz, {channels} channels"
-        )));
-    }
-    sink.start(rate, channels)?;
-    stats.channels = channels as u16;
+    start_sink(sink, &mut stats, rate, channels)?;
     let mut planes: Vec<Vec<f32>> = vec![Vec::new(); channels];
     loop {
         let pcm = match reader.read_frame() {

@@ -18,6 +18,15 @@
 
 use multiversion::multiversion;
 
+/// `W` values from the front of `x` as an array, which a loop over `0..W`
+/// keeps in registers (the register-blocked FIR and true-peak loops). `x`
+/// is sliced to exactly `W` by the caller, so the conversion cannot fail;
+/// a shorter `x` would read as zeros.
+#[inline(always)]
+pub(crate) fn array<const W: usize>(x: &[f32]) -> [f32; W] {
+    x.try_into().unwrap_or([0.0; W])
+}
+
 /// Largest value, at least 0 (compare-and-select lanes, which vectorise;
 /// the inputs are powers, never NaN); a short slice (most cells of the
 /// pitch grid span 2-20 bins) is folded serially, which skips the lane

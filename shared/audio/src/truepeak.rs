@@ -23,7 +23,7 @@
 //! dynamics: quiet passages are; a mastered, limited track is interpolated
 //! almost everywhere.
 
-use crate::lanes::peak_abs;
+use crate::lanes::{array, peak_abs};
 
 use multiversion::multiversion;
 
@@ -172,13 +172,11 @@ fn phase_peak(acc: &mut [f32], coef: &[f32], buf: &[f32], keep: usize) -> f32 {
     const W: usize = 64;
     let n = acc.len();
     let whole = n - n % W;
-    // a slice of exactly W values as an array (infallible once indexed)
-    let lanes = |x: &[f32]| -> [f32; W] { x.try_into().unwrap_or([0.0; W]) };
     for (b, out) in acc[..whole].chunks_exact_mut(W).enumerate() {
         let j0 = b * W;
         let mut a = [0f32; W];
         for (i, &ci) in coef.iter().enumerate() {
-            let v = lanes(&buf[keep - i + j0..keep - i + j0 + W]);
+            let v = array::<W>(&buf[keep - i + j0..keep - i + j0 + W]);
             for l in 0..W {
                 a[l] += v[l] * ci;
             }
